@@ -1,0 +1,97 @@
+"""Brand stage: read and check the brand file (clinic identity, colours, logo, brochure order)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from .fields import Fields, toml_lines
+from .model import BrochurePlan, Clinic
+from .problems import Problems
+
+COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LOGO_TYPES = (".svg", ".png")
+
+
+def read_brand_file(path: Path, problems: Problems) -> tuple[Clinic | None, Fields | None]:
+    """Read the clinic and colours; return the brochure table's reader too (it may be absent)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.add(path, None, "brand file not found")
+        return None, None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"\(at line (\d+)", str(error))
+        message = re.sub(r" \(at line .*", "", str(error))
+        problems.add(path, int(match[1]) if match else None, f"invalid TOML: {message}")
+        return None, None
+    lines = toml_lines(text)
+
+    def table(name: str, required: bool = True) -> Fields | None:
+        if name not in data:
+            if required:
+                problems.add(path, None, f"missing table [{name}]")
+            return None
+        return Fields(data[name], path, problems, name, line=lines.get((name, "")),
+                      lines={k: n for (t, k), n in lines.items() if t == name and k})
+
+    for name in data:
+        if name not in ("clinic", "colors", "brochure"):
+            problems.add(path, lines.get((name, "")) or lines.get(("", name)),
+                         f"unknown table [{name}] (known: [clinic], [colors], [brochure])")
+    clinic, colors = table("clinic"), table("colors")
+    if clinic is None or colors is None:
+        return None, table("brochure", required=False)
+
+    name, phone = clinic.text("name"), clinic.text("phone")
+    website, address, email = clinic.text("website"), clinic.text("address"), clinic.text("email")
+    if website and not WEBSITE.match(website):
+        clinic.report("website", f"website must be a web address starting with https://, found {website!r}")
+    if email and not EMAIL.match(email):
+        clinic.report("email", f"email is not an email address: {email!r}")
+    logo = _logo(clinic, path)
+    clinic.done()
+    palette = {}
+    for key in ("primary", "accent"):
+        value = colors.text(key)
+        if value and not COLOR.match(value):
+            colors.report(key, f"colour '{key}' must be written #rrggbb, found {value!r}")
+        palette[key] = value.lower()
+    colors.done()
+    return Clinic(name=name, phone=phone, website=website, address=address, email=email, logo=logo,
+                  primary=palette["primary"], accent=palette["accent"], brand_file=path.resolve()), \
+        table("brochure", required=False)
+
+
+def _logo(clinic: Fields, brand_file: Path) -> Path:
+    """The logo must be an SVG or PNG file beside the brand file (or below it): nothing else is read."""
+    value = clinic.text("logo")
+    if not value:
+        return Path()
+    folder = brand_file.resolve().parent
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or value.startswith(("/", "\\")):
+        clinic.report("logo", f"logo {value!r} is refused: give a file path relative to the brand file")
+        return Path()
+    target = (folder / value).resolve()
+    if not target.is_relative_to(folder):
+        clinic.report("logo", f"logo {value!r} is refused: it is outside the brand file's folder")
+    elif target.suffix.lower() not in LOGO_TYPES:
+        clinic.report("logo", f"logo {value!r} must be an SVG or PNG file")
+    elif not target.is_file():
+        clinic.report("logo", f"logo file not found: {value}")
+    return target
+
+
+def read_brochure_plan(table: Fields, clinic_name: str) -> BrochurePlan:
+    title = table.text("title")
+    subtitle = table.text("subtitle", required=False)
+    topics = table.texts("topics")
+    drugs = table.texts("drugs")
+    table.done()
+    return BrochurePlan(title=title, subtitle=subtitle or clinic_name,
+                        topics=tuple(t for t, _ in topics), drugs=tuple(d for d, _ in drugs))

@@ -1,0 +1,30 @@
+"""Brochure stage: the whole clinic brochure as one HTML document (cover, contents, topics, drugs,
+sources, back cover), rendered once so page numbers, bookmarks and tags span the booklet.
+"""
+
+from __future__ import annotations
+
+import segno
+from markupsafe import Markup
+
+from .render import Notes, Paper, Renderer
+
+
+def qr_code(url: str, label: str) -> Markup:
+    """An inline SVG QR code; its <title> becomes the figure's alt text in the tagged PDF."""
+    svg = segno.make(url, error="m").svg_inline(border=0, omitsize=True, title=label,
+                                                svgclass="qr-code", dark="#000")
+    return Markup(svg)
+
+
+def brochure_html(renderer: Renderer, paper: Paper) -> str:
+    library = renderer.library
+    plan = library.brochure
+    topics = [library.topics[slug] for slug in plan.topics]
+    drugs = [library.drugs[slug] for slug in plan.drugs]
+    clinic = library.clinic
+    return renderer.render(
+        "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,
+        reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
+        qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"),
+        **renderer.common(paper, Notes(library), full_sources=True))

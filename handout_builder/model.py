@@ -1,0 +1,189 @@
+"""The content model: frozen records that the content stage builds and the templates read.
+
+Text fields hold `Prose`: HTML made by the prose stage from the author's Markdown, with citations and
+glossary words left as markers that the render stage numbers and marks for each output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from markupsafe import Markup
+
+Prose = Markup  # safe HTML with citation and glossary markers (see prose.py)
+
+STATUS_VALUES = ("approved", "under review", "not approved")
+ROUTES = ("topical", "oral")
+
+
+@dataclass(frozen=True)
+class Source:
+    """An entry of sources.yaml, cited in text as [@id]."""
+
+    id: str
+    title: str
+    publisher: str
+    year: int
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """Who last checked a handout's medical content, when, and how often it must be checked."""
+
+    reviewed_by: str
+    reviewed_on: date
+    review_every_months: int
+    draft: bool = False  # a draft prints with a DRAFT watermark
+
+
+@dataclass(frozen=True)
+class Clinic:
+    """The brand file: who the clinic is and how its handouts look."""
+
+    name: str
+    phone: str
+    website: str
+    address: str
+    email: str
+    logo: Path  # absolute path, inside the brand file's folder
+    primary: str  # "#rrggbb"
+    accent: str
+    brand_file: Path
+
+
+@dataclass(frozen=True)
+class BrochurePlan:
+    """The brochure's title and the order of its topics and drugs."""
+
+    title: str
+    subtitle: str
+    topics: tuple[str, ...]
+    drugs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A piece of a section: either HTML, or a named component the templates draw (e.g. drug-table)."""
+
+    html: Prose | None = None
+    component: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A `##` section of a topic."""
+
+    heading: str | None
+    anchor: str
+    blocks: tuple[Block, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    lang: str
+    path: Path
+    title: str
+    summary: Prose
+    key_points: tuple[Prose, ...]
+    what_you_can_do: tuple[Prose, ...]
+    call_us_if: tuple[Prose, ...]
+    sections: tuple[Section, ...]
+    review: Review
+    kind: str = field(default="topic", init=False)
+
+
+@dataclass(frozen=True)
+class RegulatoryStatus:
+    """A drug's status for vitiligo in one region, always dated."""
+
+    region: str  # "US" or "EU"
+    vitiligo: str  # one of STATUS_VALUES
+    text: Prose
+    as_of: date
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """One trial figure: what share of people reached a goal, on the drug and on the comparison."""
+
+    trial: str
+    measure: str
+    week: int
+    this_drug: Prose
+    this_drug_percent: float | None
+    comparison: Prose
+    comparison_percent: float | None
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BoxedWarning:
+    present: bool
+    text: Prose
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Drug:
+    slug: str
+    lang: str
+    path: Path
+    generic: str
+    brand: str
+    maker: str
+    drug_class: str
+    route: str  # one of ROUTES
+    form: str
+    schedule: str
+    targets: tuple[str, ...]
+    summary: Prose
+    key_points: tuple[Prose, ...]
+    what_it_is: Prose
+    status_us: RegulatoryStatus
+    status_eu: RegulatoryStatus
+    other_uses: Prose
+    how_to_use: tuple[Prose, ...]
+    what_to_expect: Prose
+    results: tuple[TrialResult, ...]
+    side_effects_common: tuple[Prose, ...]
+    side_effects_serious: tuple[Prose, ...]
+    boxed_warning: BoxedWarning
+    monitoring: tuple[Prose, ...]
+    pregnancy: Prose
+    call_us_if: tuple[Prose, ...]
+    review: Review
+    kind: str = field(default="drug", init=False)
+
+    @property
+    def title(self) -> str:
+        return f"{self.brand} ({self.generic})"
+
+
+Handout = Topic | Drug
+
+
+@dataclass(frozen=True)
+class Library:
+    """Everything loaded from a project: brand, brochure plan, content, sources and glossary."""
+
+    root: Path
+    clinic: Clinic
+    brochure: BrochurePlan
+    topics: dict[str, Topic]
+    drugs: dict[str, Drug]
+    sources: dict[str, Source]
+    glossary: dict[str, str]
+    lang: str = "en"
+
+    def handout(self, slug: str) -> Handout:
+        return self.topics.get(slug) or self.drugs[slug]
+
+    @property
+    def handouts(self) -> list[Handout]:
+        return [*self.topics.values(), *self.drugs.values()]

@@ -1,0 +1,67 @@
+"""Output stage: write files atomically and keep out/manifest.json in step with what is on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One built PDF, as scripts and the catalog read it from manifest.json."""
+
+    slug: str
+    kind: str  # topic, drug, brochure
+    lang: str
+    paper: str
+    variant: str  # regular, large-print, ...
+    path: str  # relative to the output folder, with forward slashes
+    title: str
+    reviewed_on: str
+    pages: int
+    bytes: int
+    sha256: str
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def entry_for(data: bytes, **fields) -> ManifestEntry:
+    return ManifestEntry(bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), **fields)
+
+
+def read_manifest(out_dir: Path) -> list[ManifestEntry]:
+    try:
+        raw = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return [ManifestEntry(**item) for item in raw]
+    except (FileNotFoundError, ValueError, TypeError):
+        return []  # a missing or foreign manifest is rebuilt from this build's outputs
+
+
+def update_manifest(out_dir: Path, written: list[ManifestEntry]) -> list[ManifestEntry]:
+    """Merge this build's entries into the manifest, keeping earlier entries whose files still exist."""
+    new_paths = {e.path for e in written}
+    kept = [e for e in read_manifest(out_dir) if e.path not in new_paths and (out_dir / e.path).is_file()]
+    entries = sorted([*kept, *written], key=lambda e: e.path)
+    text = json.dumps([asdict(e) for e in entries], indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out_dir / MANIFEST, text.encode("utf-8"))
+    return entries

@@ -1,0 +1,124 @@
+"""PDF stage: HTML to tagged PDF (PDF/UA-1) with WeasyPrint, fetching only the project's own assets.
+
+Any WeasyPrint log record at WARNING or above is a build problem: a missing image or an ignored CSS rule
+must never reach a printed handout silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .problems import Problems
+
+PDF_VARIANT = "pdf/ua-1"
+FONT_PACKAGE = "fontpkg_atkinson_hyperlegible"
+FONT_FAMILY = "Atkinson Hyperlegible"
+
+
+@cache
+def font_dir() -> Path:
+    import importlib.util
+
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    return Path(spec.origin).parent / "files"
+
+
+def font_faces() -> list[dict]:
+    """@font-face data for the shipped font (Atkinson Hyperlegible, from its PyPI package)."""
+    faces = []
+    for path in sorted(font_dir().glob("*.ttf")):
+        style = path.stem.split("-")[-1]
+        faces.append(dict(family=FONT_FAMILY, uri=path.as_uri(),
+                          weight="bold" if "Bold" in style else "normal",
+                          style="italic" if "Italic" in style else "normal"))
+    return faces
+
+
+def asset_roots(root: Path, brand_file: Path) -> tuple[Path, ...]:
+    """The only folders WeasyPrint may read: the project's styles and images, the brand's, the font's."""
+    return tuple(p.resolve() for p in (root / "styles", root / "handouts" / "images",
+                                       brand_file.parent, font_dir()))
+
+
+def make_fetcher(roots: tuple[Path, ...], refused: list[str]):
+    """A URL fetcher that serves data: URLs and files under `roots`, and refuses everything else."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allow_redirects=False, allowed_protocols=("data", "file"))
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(path.as_uri(), body=path.read_bytes(),
+                                              headers={"Content-Type": mime})
+            refused.append(url)
+            raise ValueError(f"refused to fetch {url}: only the project's own asset folders are read")
+
+    return AssetFetcher()
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@contextmanager
+def weasyprint_warnings():
+    """Collect WeasyPrint's warnings and errors instead of letting them scroll past on stderr."""
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def check_stylesheets(root: Path, fetcher, problems: Problems) -> None:
+    """Parse each stylesheet alone, so a CSS warning is reported at its own file and line."""
+    from weasyprint import CSS
+
+    for path in sorted((root / "styles").glob("*.css")):
+        with weasyprint_warnings() as records:
+            CSS(filename=str(path), url_fetcher=fetcher)
+        for record in records:
+            message = record.getMessage()
+            match = re.search(r" at (\d+):\d+", message)
+            problems.add(path, int(match[1]) if match else None, f"CSS: {message}")
+
+
+def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
+               problems: Problems) -> tuple[bytes, int] | None:
+    """Render one HTML document to PDF bytes and its page count; report problems under `what`."""
+    from weasyprint import HTML
+
+    with weasyprint_warnings() as records:
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+    for url in dict.fromkeys(refused):
+        problems.add(what, None, f"refused to fetch {url}: only files in the project's styles/, "
+                     "handouts/images/ and the brand file's folder are read")
+    for record in records:
+        message = record.getMessage()
+        if "refused to fetch" not in message:
+            problems.add(what, None, f"WeasyPrint: {message}")
+    refused.clear()
+    return pdf, len(document.pages)

@@ -1,0 +1,142 @@
+"""Render stage: the model to HTML through templates/ (Jinja2, autoescaped, strict about variables)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .model import Library, Source
+from .problems import Problems
+
+CITE_MARK = re.compile(r'<sup class="cite" data-cite="([^"]*)"></sup>')
+TERM_MARK = re.compile(r'<span data-term="([^"]*)">(.*?)</span>')
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    css_size: str  # for @page size
+
+
+PAPERS = {"letter": Paper("letter", "letter"), "a4": Paper("a4", "A4")}
+
+
+class Notes:
+    """Numbers citations and marks glossary words for one output, in the order the template shows them.
+
+    Each handout numbers its sources from 1; the brochure numbers them once for the whole booklet.
+    """
+
+    def __init__(self, library: Library):
+        self.library = library
+        self.cited: list[str] = []
+        self.terms_used: list[str] = []
+
+    def number(self, source_id: str) -> int:
+        if source_id not in self.cited:
+            self.cited.append(source_id)
+        return self.cited.index(source_id) + 1
+
+    def cite(self, ids) -> Markup:
+        """A citation mark for a list of source ids (structured fields such as a status)."""
+        numbers = sorted({self.number(i) for i in ids})
+        if not numbers:
+            return Markup("")
+        links = ",".join(f'<a href="#source-{n}">{n}</a>' for n in numbers)
+        return Markup(f'<sup class="cite">{links}</sup>')
+
+    def prose(self, html: str) -> Markup:
+        """Resolve the markers the prose stage left in `html`."""
+        html = CITE_MARK.sub(lambda m: str(self.cite(m[1].split())), str(html))
+        return Markup(TERM_MARK.sub(self._term, html))
+
+    def _term(self, match: re.Match) -> str:
+        term = match[1]
+        if term in self.terms_used:
+            return match[2]
+        self.terms_used.append(term)
+        return f'<dfn class="term">{match[2]}</dfn>'
+
+    @property
+    def sources(self) -> list[tuple[int, Source]]:
+        return [(n, self.library.sources[i]) for n, i in enumerate(self.cited, start=1)]
+
+    @property
+    def words(self) -> list[tuple[str, str]]:
+        return sorted(((t, self.library.glossary[t]) for t in self.terms_used), key=lambda x: x[0].lower())
+
+
+def month_year(value: date) -> str:
+    return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+def month_year_short(value: date) -> str:
+    return f"{MONTHS[value.month - 1][:3]} {value.year}"
+
+
+class Renderer:
+    """One Jinja2 environment for a project's templates/; renders handouts and the brochure to HTML."""
+
+    def __init__(self, library: Library, problems: Problems):
+        self.library = library
+        self.root = library.root
+        self.problems = problems
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.root / "templates"),
+            autoescape=True,  # every template, whatever its name: content and patient data are text
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True,
+        )
+        self.env.filters["month_year"] = month_year
+        self.env.filters["month_year_short"] = month_year_short
+
+    def render(self, template: str, **context) -> str:
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            self.problems.add(Path(error.filename or self.root / "templates" / template), error.lineno,
+                              f"template syntax error: {error.message}")
+        except jinja2.UndefinedError as error:
+            path, line = _template_position(error, self.root / "templates" / template)
+            self.problems.add(path, line, f"undefined template variable: {error.message}")
+        except jinja2.TemplateNotFound as error:
+            self.problems.add(self.root / "templates" / template, None, f"template not found: {error.name}")
+        return ""
+
+    def common(self, paper: Paper, notes: Notes, full_sources: bool = False) -> dict:
+        from .pdf import font_faces  # the font files live where the font package was installed
+
+        styles = sorted((self.root / "styles").glob("*.css"), key=_style_order)
+        return dict(clinic=self.library.clinic, library=self.library, paper=paper, notes=notes,
+                    lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
+                    font_faces=font_faces(), full_sources=full_sources)
+
+    def handout(self, slug: str, paper: Paper) -> str:
+        handout = self.library.handout(slug)
+        notes = Notes(self.library)
+        return self.render("handout.html.j2", handout=handout, **self.common(paper, notes))
+
+
+def _style_order(path: Path) -> tuple[int, str]:
+    """Stylesheets cascade in the design's order: fonts, variables, page rules, components, the rest."""
+    order = ("fonts.css", "variables.css", "pages.css", "components.css")
+    return (order.index(path.name) if path.name in order else len(order), path.name)
+
+
+def _template_position(error: Exception, default: Path) -> tuple[Path, int | None]:
+    """Find the template file and line of a runtime error in the traceback Jinja2 rewrote."""
+    tb = error.__traceback__
+    found = (default, None)
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = (Path(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found

@@ -1,0 +1,94 @@
+"""make-handouts: the command line. Thin: parse options, call handout_builder, print problems, exit.
+
+Exit codes: 0 success, 1 problems in the input (content, brand file, options), 2 usage errors (click).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from handout_builder.problems import BuildFailed
+
+PAPERS = ("letter", "a4")
+
+
+def _project(ctx: click.Context) -> Path:
+    from handout_builder.content import find_project
+
+    return find_project(ctx.obj["project"])
+
+
+def _run(action):
+    """Turn BuildFailed into its report and exit code 1; anything else is a bug and keeps its traceback."""
+    try:
+        return action()
+    except BuildFailed as failure:
+        click.echo(failure.report(), err=True)
+        sys.exit(1)
+
+
+@click.group()
+@click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default="the current folder", help="The project folder (holding handouts/, templates/, styles/).")
+@click.version_option(package_name="make-handouts")
+@click.pass_context
+def cli(ctx: click.Context, project: Path) -> None:
+    """Build a clinic's printable patient handouts and brochure from its content files."""
+    ctx.obj = {"project": project}
+
+
+brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type=Path),
+                            help="A brand file to use instead of handouts/clinic.toml.")
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@brand_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.  [default: out/ in the project]")
+@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.pass_context
+def build(ctx, slugs, paper, brand, out_dir, html_dir):
+    """Build the named handouts (topic or drug slugs), or every handout and the brochure."""
+    from handout_builder.build import build as run_build
+
+    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo))
+
+
+@cli.command()
+@brand_option
+@click.pass_context
+def check(ctx, brand):
+    """Check all content and the brand file without writing anything."""
+    from handout_builder.content import load_library
+
+    library = _run(lambda: load_library(_project(ctx), brand))
+    click.echo(f"{len(library.topics)} topics and {len(library.drugs)} drugs checked: no problems.")
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+@brand_option
+@click.pass_context
+def list_command(ctx, as_json, brand):
+    """List every handout with its title and review date."""
+    from handout_builder.build import list_handouts
+    from handout_builder.content import load_library
+
+    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand)))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max(len(r["slug"]) for r in rows)
+    for r in rows:
+        click.echo(f"{r['slug']:<{width}}  {r['kind']:<5}  reviewed {r['reviewed']:<14}  {r['title']}")
+
+
+if __name__ == "__main__":
+    cli()
