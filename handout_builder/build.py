@@ -17,6 +17,21 @@ from .problems import Problems
 from .render import PAPERS, Renderer, month_year
 
 BROCHURE = "brochure"
+REGULAR = "regular"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """How an output is made: language, paper and variant ("regular", or e.g. "large-print")."""
+
+    lang: str = "en"
+    paper: str = "letter"
+    variant: str = REGULAR
+
+    def path(self, slug: str) -> str:
+        """Output path relative to the output folder: the file name says what it is."""
+        suffix = "" if self.variant == REGULAR else f".{self.variant}"
+        return f"{self.lang}/{self.paper}/{slug}{suffix}.pdf"
 
 
 @dataclass(frozen=True)
@@ -24,40 +39,42 @@ class Job:
     """One PDF to make."""
 
     slug: str
-    kind: str
+    kind: str  # topic, drug or brochure
     title: str
     reviewed_on: str
-    path: str  # relative to the output folder
+    edition: Edition
 
     @property
-    def is_brochure(self) -> bool:
-        return self.kind == BROCHURE
+    def path(self) -> str:
+        return self.edition.path(self.slug)
 
 
-def plan(library: Library, slugs: list[str], paper: str, problems: Problems) -> list[Job]:
+def plan(library: Library, slugs: list[str], editions: list[Edition], problems: Problems) -> list[Job]:
     """The jobs for the named handouts, or for every handout and the brochure when none is named."""
     known = {h.slug: h for h in library.handouts}
     for slug in slugs:
         if slug not in known:
             problems.add("command line", None, f"unknown handout '{slug}' (known: {', '.join(sorted(known))})")
-    folder = f"{library.lang}/{paper}"
-    jobs = [Job(h.slug, h.kind, h.title, h.review.reviewed_on.isoformat(), f"{folder}/{h.slug}.pdf")
-            for h in library.handouts if not slugs or h.slug in slugs]
-    if not slugs:
-        plan_ = library.brochure
-        newest = max((library.handout(s).review.reviewed_on for s in (*plan_.topics, *plan_.drugs)))
-        jobs.append(Job(BROCHURE, BROCHURE, plan_.title, newest.isoformat(), f"{folder}/{BROCHURE}.pdf"))
+    brochure = library.brochure
+    newest = max(library.handout(s).review.reviewed_on for s in (*brochure.topics, *brochure.drugs))
+    jobs = []
+    for edition in editions:
+        jobs += [Job(h.slug, h.kind, h.title, h.review.reviewed_on.isoformat(), edition)
+                 for h in library.handouts if not slugs or h.slug in slugs]
+        if not slugs:
+            jobs.append(Job(BROCHURE, BROCHURE, brochure.title, newest.isoformat(), edition))
     return jobs
 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
-          out_dir: Path | None = None, html_dir: Path | None = None,
+          out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
           log: Callable[[str], None] = print) -> list[ManifestEntry]:
     """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries."""
     library = load_library(root, brand_file)
     out_dir = out_dir or root / "out"
     problems = Problems(root)
-    jobs = plan(library, list(slugs or []), paper, problems)
+    editions = [Edition(library.lang, paper, variant) for variant in variants]
+    jobs = plan(library, list(slugs or []), editions, problems)
     problems.raise_if_any()
 
     refused: list[str] = []
@@ -68,16 +85,17 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     renderer = Renderer(library, problems)
     rendered: list[tuple[Job, bytes, int]] = []
     for job in jobs:
-        if job.is_brochure:
-            html = brochure_html(renderer, PAPERS[paper])
+        paper_ = PAPERS[job.edition.paper]
+        if job.kind == BROCHURE:
+            html = brochure_html(renderer, paper_, job.edition.variant)
         else:
-            html = renderer.handout(job.slug, PAPERS[paper])
+            html = renderer.handout(job.slug, paper_, job.edition.variant)
         if not html:
             continue  # a template problem was recorded
         if html_dir is not None:
             write_atomic(html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
-        what = str(library.handout(job.slug).path.relative_to(root)) if not job.is_brochure \
-            else "the brochure"
+        what = "the brochure" if job.kind == BROCHURE else \
+            problems.display(library.handout(job.slug).path)
         result = render_pdf(html, root, fetcher, refused, what, problems)
         if result:
             rendered.append((job, *result))
@@ -87,9 +105,9 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     for job, data, pages in rendered:
         write_atomic(out_dir / job.path, data)
         log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
-        written.append(entry_for(data, slug=job.slug, kind=job.kind, lang=library.lang, paper=paper,
-                                 variant="regular", path=job.path, title=job.title,
-                                 reviewed_on=job.reviewed_on, pages=pages))
+        written.append(entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
+                                 paper=job.edition.paper, variant=job.edition.variant, path=job.path,
+                                 title=job.title, reviewed_on=job.reviewed_on, pages=pages))
     update_manifest(out_dir, written)
     log(f"wrote {out_dir / 'manifest.json'}")
     return written

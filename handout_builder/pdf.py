@@ -96,7 +96,7 @@ def check_stylesheets(root: Path, fetcher, problems: Problems) -> None:
     """Parse each stylesheet alone, so a CSS warning is reported at its own file and line."""
     from weasyprint import CSS
 
-    for path in sorted((root / "styles").glob("*.css")):
+    for path in sorted((root / "styles").rglob("*.css")):
         with weasyprint_warnings() as records:
             CSS(filename=str(path), url_fetcher=fetcher)
         for record in records:

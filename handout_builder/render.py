@@ -110,18 +110,22 @@ class Renderer:
             self.problems.add(self.root / "templates" / template, None, f"template not found: {error.name}")
         return ""
 
-    def common(self, paper: Paper, notes: Notes, full_sources: bool = False) -> dict:
+    def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False) -> dict:
+        """What every template gets. A variant adds styles/variants/<variant>.css after the base styles."""
         from .pdf import font_faces  # the font files live where the font package was installed
 
         styles = sorted((self.root / "styles").glob("*.css"), key=_style_order)
-        return dict(clinic=self.library.clinic, library=self.library, paper=paper, notes=notes,
-                    lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
+        variant_css = self.root / "styles" / "variants" / f"{variant}.css"
+        if variant_css.is_file():
+            styles.append(variant_css)
+        return dict(clinic=self.library.clinic, library=self.library, paper=paper, variant=variant,
+                    notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources)
 
-    def handout(self, slug: str, paper: Paper) -> str:
+    def handout(self, slug: str, paper: Paper, variant: str = "regular") -> str:
         handout = self.library.handout(slug)
-        notes = Notes(self.library)
-        return self.render("handout.html.j2", handout=handout, **self.common(paper, notes))
+        return self.render("handout.html.j2", handout=handout,
+                           **self.common(paper, variant, Notes(self.library)))
 
 
 def _style_order(path: Path) -> tuple[int, str]:

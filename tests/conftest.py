@@ -1,0 +1,72 @@
+"""Shared fixtures: a small sample clinic (tests/sample) built with the real templates and styles,
+the real content in handouts/, and helpers to read the PDFs they produce."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from make_handouts import cli
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "tests" / "sample"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden HTML files in tests/golden from the current output.")
+
+
+@pytest.fixture
+def update_golden(request) -> bool:
+    return request.config.getoption("--update-golden")
+
+
+def make_project(folder: Path, handouts: Path = SAMPLE / "handouts") -> Path:
+    """A project folder: the given content with the repository's templates and styles."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(handouts, folder / "handouts")
+    shutil.copytree(REPO / "templates", folder / "templates")
+    shutil.copytree(REPO / "styles", folder / "styles")
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A fresh, editable copy of the sample clinic."""
+    return make_project(tmp_path / "project")
+
+
+def run(*args: str, project: Path | None = None):
+    """Run the CLI in-process; returns click's Result (exit_code, output, stderr)."""
+    prefix = ["--project", str(project)] if project else []
+    return CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> Path:
+    """The sample clinic built once (letter): its output folder."""
+    folder = make_project(tmp_path_factory.mktemp("sample") / "project")
+    result = run("build", project=folder)
+    assert result.exit_code == 0, result.output
+    return folder / "out"
+
+
+@pytest.fixture(scope="session")
+def real_build(tmp_path_factory) -> Path:
+    """The real content in handouts/ built once (letter): its output folder."""
+    out = tmp_path_factory.mktemp("real") / "out"
+    result = run("build", "--out", str(out), project=REPO)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    # WeasyPrint's automatic hyphen comes out as U+2010 and a line break.
+    return text.replace("\u2010\n", "").replace("-\n", "-")
