@@ -41,9 +41,10 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     if brochure_table is None and brand_file is not None:
         # A brand file from elsewhere need not repeat the brochure order: the project's applies.
         _, brochure_table = read_brand_file(default_brand, Problems(root))
-    if brochure_table is None:
+    if brochure_table is None and clinic is not None:
         problems.add(brand_file or default_brand, None, "missing table [brochure] (title, topics, drugs)")
 
+    # A file that does not parse maps to None: its syntax error is reported, and nothing else about it.
     topics = {}
     for path, slug in _content_files(handouts / "topics", "md", lang, problems):
         topics[slug] = _read_topic(path, slug, lang, prose, problems)
@@ -138,18 +139,19 @@ def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...
     return tuple(source_id for source_id, _ in ids)
 
 
-def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Topic:
+def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Topic | None:
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     if lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
         problems.add(path, 1, "a topic starts with front matter: a '---' line, the fields, and another "
                      "'---' line")
-        front, body, body_line = {}, text, 1
-    else:
-        end = next(n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-        front = parse_yaml("\n".join(lines[1:end]), path, problems, line_offset=1)
-        body, body_line = "\n".join(lines[end + 1:]), end + 2
-    fields = Fields(front if front is not None else {}, path, problems, line=1)
+        return None
+    end = next(n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    front = parse_yaml("\n".join(lines[1:end]), path, problems, line_offset=1)
+    if front is None:
+        return None
+    body, body_line = "\n".join(lines[end + 1:]), end + 2
+    fields = Fields(front, path, problems, line=None if isinstance(front, dict) else 2)
     topic = Topic(
         slug=slug, lang=lang, path=path,
         title=fields.text("title"),
@@ -176,9 +178,11 @@ def _status(fields: Fields, region: str, prose: ProseReader, sources: dict) -> R
     return status
 
 
-def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug:
+def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug | None:
     data = _read_yaml_file(path, problems)
-    fields = Fields(data if data is not None else {}, path, problems, line=1)
+    if data is None:
+        return None
+    fields = Fields(data, path, problems, line=None if isinstance(data, dict) else 1)
     sources = prose.sources
 
     def inline(key: str) -> str:

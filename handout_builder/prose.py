@@ -152,7 +152,7 @@ class ProseReader:
                               f"{self.problems.display(self.images_dir)}/, named by a relative path")
             token.attrs["src"] = ""
             return
-        target = (path.parent / src).resolve()
+        target = (self.images_dir.parent / src).resolve()  # relative to handouts/, as in the guide
         if not target.is_relative_to(self.images_dir):
             self.problems.add(path, line, f"image {src} is refused: it is outside "
                               f"{self.problems.display(self.images_dir)}/")
