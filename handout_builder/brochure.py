@@ -12,7 +12,8 @@ from .render import Notes, Paper, Renderer
 
 def qr_code(url: str, label: str) -> Markup:
     """An inline SVG QR code; its <title> becomes the figure's alt text in the tagged PDF."""
-    svg = segno.make(url, error="m").svg_inline(border=0, omitsize=True, title=label,
+    svg = segno.make(url, error="m").svg_inline(border=2,  # the quiet zone scanners need
+                                                omitsize=True, title=label,
                                                 svgclass="qr-code", dark="#000")
     return Markup(svg)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .brand import read_brand_file, read_brochure_plan
 from .fields import Fields, parse_yaml
-from .model import (ROUTES, STATUS_VALUES, BoxedWarning, Drug, Library, RegulatoryStatus,
+from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, Library, RegulatoryStatus,
                     Review, Source, Topic, TrialResult)
 from .problems import BuildFailed, Problem, Problems
 from .prose import ProseReader
@@ -96,7 +96,8 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
         url = entry.text("url", required=False)
         if url and not re.match(r"^https?://\S+$", url):
             entry.report("url", f"url must start with http:// or https://, found {url!r}")
-        year = entry.integer("year", minimum=1900)
+        year = entry.integer("year", minimum=1900) if entry.data.get("year") is not None else None
+        entry.read.add("year")
         sources[str(key)] = Source(id=str(key), title=entry.text("title"),
                                    publisher=entry.text("publisher"), year=year, url=url or None)
         entry.done()
@@ -206,7 +207,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
     serious = _inline_list(side_effects, "serious", prose)
     side_effects.done()
     warning_fields = fields.table("boxed_warning")
-    warning = BoxedWarning(present=warning_fields.boolean("present"),
+    warning = BoxedWarning(present=warning_fields.answer("present", BOXED_WARNING_ANSWERS),
                            text=prose.inline(warning_fields.text("text"), path,
                                              warning_fields.line_of("text")),
                            sources=_check_source_ids(warning_fields, "sources", sources))

@@ -174,6 +174,18 @@ class Fields:
             return False
         return bool(value)
 
+    def answer(self, key: str, answers: tuple[str, ...]) -> str:
+        """A yes/no question that may also have other answers: true -> "yes", false -> "no"."""
+        value = self._get(key, True, "one of " + ", ".join(answers))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if value not in answers:
+            if value is not None:
+                self.report(key, f"'{key}' must be true, false or one of: {', '.join(answers[2:])}; "
+                            f"found {value!r}")
+            return answers[-1]
+        return value
+
     def date(self, key: str) -> date:
         value = self._get(key, True, "a date, YYYY-MM-DD")
         if value is None:
