@@ -94,6 +94,7 @@ class Topic:
     call_us_if: tuple[Prose, ...]
     sections: tuple[Section, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
     kind: str = field(default="topic", init=False)
 
 
@@ -158,6 +159,7 @@ class Drug:
     pregnancy: Prose
     call_us_if: tuple[Prose, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # top-level key -> line
     kind: str = field(default="drug", init=False)
 
     @property
