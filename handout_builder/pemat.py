@@ -18,6 +18,7 @@ GENERIC_HEADINGS = {"introduction", "overview", "information", "more information
                     "details", "background", "notes", "miscellaneous", "section", "misc", "more", "faq"}
 # Words a reader may not know, by their medical endings; each must be a glossary term or a drug name.
 MEDICAL_WORD = re.compile(r"\b[A-Za-z]+(?:itis|osis|ocytes?|inib|emia|pathy|ectomy)\b", re.IGNORECASE)
+EVERYDAY_WORDS = {"arthritis", "tuberculosis"}  # medical, but known to most adults: no definition needed
 IRREGULAR_PARTICIPLES = ("given|taken|shown|known|seen|done|made|found|told|written|put|kept|left|held|"
                          "brought|caught|thought|sold|sent|spent|worn|begun|chosen|driven|eaten|broken")
 PASSIVE = re.compile(r"\b(am|is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?"
@@ -102,10 +103,11 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
         known |= {w.lower() for w in (drug.brand, *drug.generic.split())}
     marked = handout_html.count('<dfn class="term"')
     unknown = sorted({m[0].lower() for m in MEDICAL_WORD.finditer(text)} - known
-                     - {k + "s" for k in known})
+                     - {k + "s" for k in known} - EVERYDAY_WORDS)
     items.append(Item(4, "medical terms defined on first use", FAIL if unknown else PASS,
                       f"not in the glossary: {', '.join(unknown)}" if unknown else
-                      f"{marked} glossary terms marked", title_line))
+                      f"{marked} glossary terms marked",
+                      _first_line_with(handout.path, unknown[0]) if unknown else title_line))
 
     sentences = _sentences(blocks)
     passive = [s for s in sentences if PASSIVE.search(s)]
@@ -146,6 +148,15 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
     items.append(Item(23, "a tangible tool (checklist, log) where it helps", PASS if tool else HUMAN,
                       f"a {tool[1]}" if tool else ""))
     return Sheet(handout.slug, tuple(sorted(items, key=lambda i: i.number)))
+
+
+def _first_line_with(path, word: str) -> int | None:
+    """The line of the source file where a word first appears, so the author can jump to it."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE)
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return None
 
 
 def _body(handout_html: str) -> str:

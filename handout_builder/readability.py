@@ -195,9 +195,14 @@ def read_handout(handout: Handout, adjust: TermAdjuster) -> HandoutReading:
         raw, adjusted = count(blocks), count([adjust(b) for b in blocks])
         whole_raw, whole_adjusted = whole_raw + raw, whole_adjusted + adjusted
         scores.append(Score(f"section '{heading}'", line, raw, adjusted, SECTION_LIMIT))
-    whole = Score(f"handout '{handout.title}'", handout.lines.get("title") or 1, whole_raw,
+    whole = Score(f"handout '{handout.title}'", _title_line(handout), whole_raw,
                   whole_adjusted, HANDOUT_LIMIT)
     return HandoutReading(handout, whole, tuple(scores))
+
+
+def _title_line(handout: Handout) -> int:
+    """A topic's title line; a drug's title is made from its brand name."""
+    return handout.lines.get("title") or handout.lines.get("brand") or 1
 
 
 def read_library(library: Library) -> list[HandoutReading]:

@@ -106,6 +106,16 @@ def test_generic_headings_and_talk_about_patients_fail_their_pemat_items(project
         in result.output
 
 
+def test_a_medical_word_outside_the_glossary_fails_pemat_item_4_at_its_line(project):
+    topic = project / TOPIC
+    topic.write_text(topic.read_text().replace("We can treat it.", "We can treat it.\n\nIt is not dermatitis."))
+    line = topic.read_text().splitlines().index("It is not dermatitis.") + 1
+    result = run("check", "--today", "2026-11-01", project=project)
+    assert result.exit_code == 1
+    assert (f"{TOPIC}:{line}: PEMAT item 4 (medical terms defined on first use) fails: not in the "
+            "glossary: dermatitis") in result.output
+
+
 # --- contrast and alt text -----------------------------------------------------------------------
 
 def test_contrast_ratio_follows_wcag():
