@@ -53,41 +53,69 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
               help="Output folder.  [default: out/ in the project]")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.pass_context
-def build(ctx, slugs, paper, brand, out_dir, html_dir):
+def build(ctx, slugs, paper, brand, out_dir, html_dir, include_drafts):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure."""
     from handout_builder.build import build as run_build
 
-    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo))
+    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo,
+                             include_drafts=include_drafts))
+
+
+today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+                            help="The date reviews are aged against (YYYY-MM-DD).  [default: today]")
 
 
 @cli.command()
 @brand_option
+@click.option("--pemat", is_flag=True, help="Print the PEMAT-P score sheet of every handout.")
+@click.option("--strict", is_flag=True, help="Treat overdue reviews as errors, not warnings.")
+@today_option
 @click.pass_context
-def check(ctx, brand):
+def check(ctx, brand, pemat, strict, today):
     """Check all content and the brand file without writing anything."""
+    from handout_builder.check import check_library
     from handout_builder.content import load_library
+    from handout_builder.readability import report_lines
 
     library = _run(lambda: load_library(_project(ctx), brand))
+    report, problems = check_library(library, _day(today), strict)
+    for reading in report.readings:
+        click.echo("\n".join(report_lines(reading, problems.display(reading.handout.path))))
+    if pemat:
+        for sheet in report.sheets:
+            click.echo("\n".join(sheet.lines()))
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    _run(lambda: problems.raise_if_any("the content needs work"))
     click.echo(f"{len(library.topics)} topics and {len(library.drugs)} drugs checked: no problems.")
+
+
+def _day(value):
+    from datetime import date
+
+    return value.date() if value else date.today()
 
 
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @brand_option
+@today_option
 @click.pass_context
-def list_command(ctx, as_json, brand):
+def list_command(ctx, as_json, brand, today):
     """List every handout with its title and review date."""
     from handout_builder.build import list_handouts
     from handout_builder.content import load_library
 
-    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand)))
+    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand)), _day(today))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     width = max(len(r["slug"]) for r in rows)
     for r in rows:
-        click.echo(f"{r['slug']:<{width}}  {r['kind']:<5}  reviewed {r['reviewed']:<14}  {r['title']}")
+        click.echo(f"{r['slug']:<{width}}  {r['kind']:<5}  reviewed {r['reviewed']:<14}  {r['title']}"
+                   f"  ({r['review_age']})")
 
 
 if __name__ == "__main__":

@@ -18,11 +18,16 @@ def qr_code(url: str, label: str) -> Markup:
     return Markup(svg)
 
 
-def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular") -> str:
+def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
+                  include_drafts: bool = False) -> str:
+    """The brochure; draft handouts stay out of it unless asked for (they still build on their own)."""
     library = renderer.library
     plan = library.brochure
     topics = [library.topics[slug] for slug in plan.topics]
     drugs = [library.drugs[slug] for slug in plan.drugs]
+    if not include_drafts:
+        topics = [t for t in topics if not t.review.draft]
+        drugs = [d for d in drugs if not d.review.draft]
     clinic = library.clinic
     return renderer.render(
         "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,

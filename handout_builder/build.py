@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from .brochure import brochure_html
@@ -15,6 +16,7 @@ from .output import ManifestEntry, entry_for, update_manifest, write_atomic
 from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
 from .problems import Problems
 from .render import PAPERS, Renderer, month_year
+from .review import review_age
 
 BROCHURE = "brochure"
 REGULAR = "regular"
@@ -68,7 +70,7 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
-          log: Callable[[str], None] = print) -> list[ManifestEntry]:
+          log: Callable[[str], None] = print, include_drafts: bool = False) -> list[ManifestEntry]:
     """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries."""
     library = load_library(root, brand_file)
     out_dir = out_dir or root / "out"
@@ -87,7 +89,7 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     for job in jobs:
         paper_ = PAPERS[job.edition.paper]
         if job.kind == BROCHURE:
-            html = brochure_html(renderer, paper_, job.edition.variant)
+            html = brochure_html(renderer, paper_, job.edition.variant, include_drafts)
         else:
             html = renderer.handout(job.slug, paper_, job.edition.variant)
         if not html:
@@ -113,8 +115,10 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     return written
 
 
-def list_handouts(library: Library) -> list[dict]:
+def list_handouts(library: Library, today: date) -> list[dict]:
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,
                  reviewed_on=h.review.reviewed_on.isoformat(), reviewed=month_year(h.review.reviewed_on),
-                 reviewed_by=h.review.reviewed_by, draft=h.review.draft)
-            for h in library.handouts]
+                 reviewed_by=h.review.reviewed_by, draft=h.review.draft,
+                 review_age_months=age.months, review_due_on=age.due_on.isoformat(), overdue=age.overdue,
+                 review_age=age.describe())
+            for h in library.handouts for age in [review_age(h, today)]]

@@ -15,6 +15,9 @@ from .prose import ProseReader
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
+# JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
+# warning, and cite the label, so that a new file cannot leave the warning out unnoticed.
+JAK_CLASS = re.compile(r"\bJAK inhibitor\b", re.IGNORECASE)
 
 
 def find_project(start: Path) -> Path:
@@ -162,6 +165,7 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         call_us_if=_inline_list(fields, "call_us_if", prose),
         sections=prose.sections(body, path, body_line, slug),
         review=_review(fields),
+        lines=dict(fields.lines),
     )
     fields.done()
     if not any(s.heading for s in topic.sections):
@@ -177,6 +181,18 @@ def _status(fields: Fields, region: str, prose: ProseReader, sources: dict) -> R
         as_of=table.date("as_of"), sources=_check_source_ids(table, "sources", sources))
     table.done()
     return status
+
+
+def _require_stated_boxed_warning(fields: Fields, warning: Fields) -> None:
+    """For a JAK inhibitor, leaving the boxed warning unsaid (or unsourced) is never allowed."""
+    data = warning.data
+    stated = isinstance(data.get("present"), bool) or data.get("present") in BOXED_WARNING_ANSWERS
+    sourced = isinstance(data.get("sources"), list) and any(str(s).strip() for s in data["sources"])
+    if not (stated and sourced):
+        fields.problems.add(fields.path, fields.lines.get("boxed_warning") or fields.line_of("drug_class"),
+                            "a JAK inhibitor must say whether its label carries a boxed warning: "
+                            "give boxed_warning.present (true, false or unconfirmed) and the label in "
+                            "boxed_warning.sources")
 
 
 def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug | None:
@@ -212,6 +228,9 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
                                              warning_fields.line_of("text")),
                            sources=_check_source_ids(warning_fields, "sources", sources))
     warning_fields.done()
+    drug_class = fields.text("drug_class")
+    if JAK_CLASS.search(drug_class):
+        _require_stated_boxed_warning(fields, warning_fields)
     status = fields.table("status")
     targets = fields.texts("targets")
     for target, line in targets:
@@ -221,7 +240,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
     drug = Drug(
         slug=slug, lang=lang, path=path,
         generic=fields.text("generic"), brand=fields.text("brand"), maker=fields.text("maker"),
-        drug_class=fields.text("drug_class"), route=fields.choice("route", ROUTES),
+        drug_class=drug_class, route=fields.choice("route", ROUTES),
         form=fields.text("form"), schedule=fields.text("schedule"),
         targets=tuple(t for t, _ in targets),
         summary=inline("summary"), key_points=_inline_list(fields, "key_points", prose, minimum=2),
@@ -237,6 +256,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
         pregnancy=paragraphs("pregnancy"),
         call_us_if=_inline_list(fields, "call_us_if", prose),
         review=_review(fields),
+        lines=dict(fields.lines),
     )
     status.done()
     fields.done()

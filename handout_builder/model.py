@@ -100,6 +100,7 @@ class Topic:
     call_us_if: tuple[Prose, ...]
     sections: tuple[Section, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
     kind: str = field(default="topic", init=False)
 
 
@@ -167,6 +168,7 @@ class Drug:
     pregnancy: Prose
     call_us_if: tuple[Prose, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # top-level key -> line
     kind: str = field(default="drug", init=False)
 
     @property
