@@ -129,6 +129,7 @@ def test_missing_image(project):
 
 
 def test_image_without_alt_text(project):
+    (project / "handouts/images").mkdir(exist_ok=True)
     (project / "handouts/images/patch.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     edit(project, TOPIC, "We can treat it.", "We can treat it.\n\n![](images/patch.svg)")
