@@ -118,5 +118,30 @@ def list_command(ctx, as_json, brand, today):
                    f"  ({r['review_age']})")
 
 
+@cli.command(name="print")
+@click.argument("slug")
+@click.option("--lang", default="en", show_default=True, help="Language of the handout.")
+@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@click.option("--large-print", is_flag=True, help="Print the large-print edition.")
+@click.option("--copies", type=click.IntRange(1, 100), default=1, show_default=True)
+@click.option("--printer", help="A CUPS queue (`lpstat -p` lists them).  [default: CUPS's default printer]")
+@click.option("--single-sided", is_flag=True, help="Print on one side of the paper (default: both sides).")
+@brand_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.  [default: out/ in the project]")
+@click.pass_context
+def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
+    """Print a handout on a CUPS printer, double-sided, building it first if needed."""
+    from handout_builder.build import Edition
+    from handout_builder.printing import print_handout
+
+    edition = Edition(lang, paper, "large-print" if large_print else "regular")
+    job = _run(lambda: print_handout(_project(ctx), slug, edition, copies, printer, not single_sided, brand,
+                                     out_dir, log=click.echo))
+    sides = "one-sided" if single_sided else "double-sided"
+    click.echo(f"sent {job.pdf} to printer {job.printer}: job {job.job_id}, "
+               f"{copies} cop{'y' if copies == 1 else 'ies'}, {sides}")
+
+
 if __name__ == "__main__":
     cli()

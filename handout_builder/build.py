@@ -110,9 +110,20 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
         written.append(entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
                                  paper=job.edition.paper, variant=job.edition.variant, path=job.path,
                                  title=job.title, reviewed_on=job.reviewed_on, pages=pages))
-    update_manifest(out_dir, written)
+    entries = update_manifest(out_dir, written)
     log(f"wrote {out_dir / 'manifest.json'}")
+    if not slugs:
+        write_full_build_catalog(renderer, out_dir, entries, problems, log)
     return written
+
+
+def write_full_build_catalog(renderer, out_dir, entries, problems, log) -> None:
+    """The front desk's out/index.html, after a full build, from every PDF in the manifest."""
+    from .catalog import write_catalog
+
+    index = write_catalog(renderer, out_dir, entries)
+    problems.raise_if_any("the PDFs were written, the catalog was not")
+    log(f"wrote {index}")
 
 
 def list_handouts(library: Library, today: date) -> list[dict]:
