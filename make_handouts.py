@@ -53,14 +53,31 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
               help="Output folder.  [default: out/ in the project]")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, "
+              "pages padded to a multiple of 4.")
+@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching on "
+              "Tabloid (letter) or A3 (A4).")
+@click.option("--creep", type=click.FloatRange(min=0), default=0.0, metavar="PT",
+              help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
+@click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
+@click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.pass_context
-def build(ctx, slugs, paper, brand, out_dir, html_dir, include_drafts):
-    """Build the named handouts (topic or drug slugs), or every handout and the brochure."""
+def build(ctx, slugs, paper, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
+          include_drafts):
+    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
+
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
+    """
     from handout_builder.build import build as run_build
 
-    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo,
-                             include_drafts=include_drafts))
+    chosen = [name for name, on in (("print-shop", print_shop), ("booklet", booklet),
+                                    ("leaflet", leaflet)) if on] or ["regular"]
+    if grayscale:
+        chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
+    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
+                           variants=tuple(chosen), log=click.echo, creep=creep,
+                           include_drafts=include_drafts))
 
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),

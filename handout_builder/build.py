@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .brochure import brochure_html
+from .brochure import brochure_html, fillers_for
 from .content import load_library
+from .imposition import DUPLEX, SHEET_NAMES, impose_booklet
+from .leaflet import LEAFLET, leaflet_html, leaflet_problem
 from .model import Library
 from .output import ManifestEntry, entry_for, update_manifest, write_atomic
 from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
@@ -20,6 +22,8 @@ from .review import review_age
 
 BROCHURE = "brochure"
 REGULAR = "regular"
+PRINT_SHOP = "print-shop"
+BOOKLET = "booklet"  # the print-shop edition imposed 2-up: rendered with the print-shop styles
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,7 @@ class Edition:
 
     def path(self, slug: str) -> str:
         """Output path relative to the output folder: the file name says what it is."""
-        suffix = "" if self.variant == REGULAR else f".{self.variant}"
+        suffix = "" if self.variant == REGULAR else "." + self.variant.replace("+", ".")
         return f"{self.lang}/{self.paper}/{slug}{suffix}.pdf"
 
 
@@ -41,7 +45,7 @@ class Job:
     """One PDF to make."""
 
     slug: str
-    kind: str  # topic, drug or brochure
+    kind: str  # topic, drug, brochure or leaflet
     title: str
     reviewed_on: str
     edition: Edition
@@ -61,6 +65,15 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
     newest = max(library.handout(s).review.reviewed_on for s in (*brochure.topics, *brochure.drugs))
     jobs = []
     for edition in editions:
+        parts = edition.variant.split("+")
+        if LEAFLET in parts:  # "leaflet" picks the output; the variant is what else was asked for
+            rest = "+".join(p for p in parts if p != LEAFLET) or REGULAR
+            jobs.append(Job(LEAFLET, LEAFLET, f"{brochure.title} (leaflet)", newest.isoformat(),
+                            Edition(edition.lang, edition.paper, rest)))
+            continue
+        if PRINT_SHOP in parts or BOOKLET in parts:  # print production is for the brochure only
+            jobs.append(Job(BROCHURE, BROCHURE, brochure.title, newest.isoformat(), edition))
+            continue
         jobs += [Job(h.slug, h.kind, h.title, h.review.reviewed_on.isoformat(), edition)
                  for h in library.handouts if not slugs or h.slug in slugs]
         if not slugs:
@@ -70,8 +83,13 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
-          log: Callable[[str], None] = print, include_drafts: bool = False) -> list[ManifestEntry]:
-    """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries."""
+          log: Callable[[str], None] = print, creep: float = 0.0,
+          include_drafts: bool = False) -> list[ManifestEntry]:
+    """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries.
+
+    A variant joins its parts with "+": "print-shop", "booklet" (with `creep` in pt), "leaflet" and
+    "grayscale" combine, e.g. "booklet+grayscale".
+    """
     library = load_library(root, brand_file)
     out_dir = out_dir or root / "out"
     problems = Problems(root)
@@ -88,17 +106,38 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     rendered: list[tuple[Job, bytes, int]] = []
     for job in jobs:
         paper_ = PAPERS[job.edition.paper]
+        parts = job.edition.variant.split("+")
+        styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in parts)
         if job.kind == BROCHURE:
-            html = brochure_html(renderer, paper_, job.edition.variant, include_drafts)
+            make_html = lambda fillers=(): brochure_html(renderer, paper_, styled, fillers,
+                                                                   include_drafts)  # noqa: E731
+        elif job.kind == LEAFLET:
+            make_html = lambda: leaflet_html(renderer, paper_, styled)  # noqa: E731
         else:
-            html = renderer.handout(job.slug, paper_, job.edition.variant)
-        if not html:
-            continue  # a template problem was recorded
-        if html_dir is not None:
-            write_atomic(html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
-        what = "the brochure" if job.kind == BROCHURE else \
+            make_html = lambda: renderer.handout(job.slug, paper_, styled)  # noqa: E731
+        what = f"the {job.kind}" if job.kind in (BROCHURE, LEAFLET) else \
             problems.display(library.handout(job.slug).path)
-        result = render_pdf(html, root, fetcher, refused, what, problems)
+
+        def render(html: str) -> tuple[bytes, int] | None:
+            if not html:
+                return None  # a template problem was recorded
+            if html_dir is not None:
+                write_atomic(html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
+            return render_pdf(html, root, fetcher, refused, what, problems)
+
+        result = render(make_html())
+        # A printed brochure is folded sheets of four pages: pad it with designed pages, once.
+        if result and job.kind == BROCHURE and PRINT_SHOP in styled.split("+") and result[1] % 4:
+            result = render(make_html(fillers_for(result[1])))
+            if result and result[1] % 4:
+                raise RuntimeError(f"padding the brochure left {result[1]} pages, not a multiple of 4")
+        if result and job.kind == LEAFLET and (problem := leaflet_problem(result[1])):
+            problems.add(what, None, problem)
+            continue
+        if result and BOOKLET in parts:
+            result = impose_booklet(result[0], creep)
+            log(f"booklet: print on {SHEET_NAMES[job.edition.paper]} paper, double-sided, {DUPLEX}; "
+                "fold the stack in half and staple along the fold")
         if result:
             rendered.append((job, *result))
     problems.raise_if_any()

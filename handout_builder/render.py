@@ -111,14 +111,23 @@ class Renderer:
         return ""
 
     def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False) -> dict:
-        """What every template gets. A variant adds styles/variants/<variant>.css after the base styles."""
+        """What every template gets. A variant adds styles/variants/<variant>.css after the base styles,
+        then <variant>.<paper>.css for what differs by paper (e.g. 3 mm of bleed on A4, 0.125 in on
+        letter). A combined variant ("booklet+grayscale") adds the files of each of its parts.
+        """
+        from .grayscale import grayscale_clinic
         from .pdf import font_faces  # the font files live where the font package was installed
 
         styles = sorted((self.root / "styles").glob("*.css"), key=_style_order)
-        variant_css = self.root / "styles" / "variants" / f"{variant}.css"
-        if variant_css.is_file():
-            styles.append(variant_css)
-        return dict(clinic=self.library.clinic, library=self.library, paper=paper, variant=variant,
+        for part in variant.split("+"):
+            for name in (f"{part}.css", f"{part}.{paper.name}.css"):
+                variant_css = self.root / "styles" / "variants" / name
+                if variant_css.is_file():
+                    styles.append(variant_css)
+        clinic = self.library.clinic
+        if "grayscale" in variant.split("+"):
+            clinic = grayscale_clinic(clinic)
+        return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources)
 
