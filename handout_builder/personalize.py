@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .content import load_library
 from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
-from .problems import Problems
+from .problems import BuildFailed, Problem, Problems
 from .render import MONTHS, PAPERS, Renderer
 
 # Longer than this, a name or prescriber no longer fits on the "Prepared for" line.
@@ -179,11 +179,34 @@ class Personalizer:
         if html:
             what = problems.display(self.library.handout(request.slug).path)
             result = render_pdf(html, self.root, self.fetcher, self.refused, what, problems)
-        problems.raise_if_any()
+        if problems:
+            raise BuildFailed(_without_patient_data(problems.items, request.personal))
         data, pages = result
         if request.password:
             data = encrypt(data, request.password)
         return data, pages
+
+
+NO_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \((U\+[0-9A-F]+)\)')
+
+
+def _without_patient_data(problems: list[Problem], personal: Personal) -> list[Problem]:
+    """WeasyPrint's messages quote the text they choke on: say which field and character instead."""
+    fields = {"patient": personal.patient, "prescriber": personal.prescriber, "plan": personal.plan}
+    cleaned = []
+    for problem in problems:
+        message = problem.message
+        match = NO_GLYPH.search(message)
+        if match:
+            char = chr(int(match[1][2:], 16))
+            field = next((name for name, value in fields.items() if char in value), "a field")
+            message = (f"{field} contains {match[1]}, which no installed font can print (it would show "
+                       "as an empty box); write it another way")
+        for value in fields.values():
+            if value:
+                message = message.replace(value, "[patient data]")
+        cleaned.append(Problem(problem.path, problem.line, message))
+    return cleaned
 
 
 def encrypt(data: bytes, password: str) -> bytes:
