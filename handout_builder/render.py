@@ -131,9 +131,10 @@ class Renderer:
                     notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources)
 
-    def handout(self, slug: str, paper: Paper, variant: str = "regular") -> str:
+    def handout(self, slug: str, paper: Paper, variant: str = "regular", personal=None) -> str:
+        """`personal` (a personalize.Personal) adds the patient's block; None for shared outputs."""
         handout = self.library.handout(slug)
-        return self.render("handout.html.j2", handout=handout,
+        return self.render("handout.html.j2", handout=handout, personal=personal,
                            **self.common(paper, variant, Notes(self.library)))
 
 
