@@ -94,12 +94,14 @@ def check(ctx, brand, pemat, strict, today):
     """Check all content and the brand file without writing anything."""
     from handout_builder.check import check_library
     from handout_builder.content import load_library
-    from handout_builder.readability import report_lines
+    from handout_builder.readability import report_lines, score_lines
 
     library = _run(lambda: load_library(_project(ctx), brand))
     report, problems = check_library(library, _day(today), strict)
     for reading in report.readings:
         click.echo("\n".join(report_lines(reading, problems.display(reading.handout.path))))
+    if report.leaflet:
+        click.echo("\n".join(score_lines("leaflet", report.leaflet)))
     if pemat:
         for sheet in report.sheets:
             click.echo("\n".join(sheet.lines()))

@@ -188,16 +188,22 @@ def _drug_sections(drug: Drug) -> list[tuple[str, int | None, list[str]]]:
 
 def read_handout(handout: Handout, adjust: TermAdjuster) -> HandoutReading:
     parts = _topic_sections(handout) if isinstance(handout, Topic) else _drug_sections(handout)
+    whole, sections = read_parts(f"handout '{handout.title}'", _title_line(handout), parts, adjust)
+    return HandoutReading(handout, whole, sections)
+
+
+def read_parts(label: str, line: int | None, parts: list[tuple[str, int | None, list[str]]],
+               adjust: TermAdjuster) -> tuple[Score, tuple[Score, ...]]:
+    """The whole and each part (heading, line, HTML pieces): parts at the section limit, the whole at
+    the handout limit."""
     scores = []
     whole_raw = whole_adjusted = Counts()
-    for heading, line, html_parts in parts:
+    for heading, part_line, html_parts in parts:
         blocks = [block for html in html_parts for block in visible_blocks(html)]
         raw, adjusted = count(blocks), count([adjust(b) for b in blocks])
         whole_raw, whole_adjusted = whole_raw + raw, whole_adjusted + adjusted
-        scores.append(Score(f"section '{heading}'", line, raw, adjusted, SECTION_LIMIT))
-    whole = Score(f"handout '{handout.title}'", _title_line(handout), whole_raw,
-                  whole_adjusted, HANDOUT_LIMIT)
-    return HandoutReading(handout, whole, tuple(scores))
+        scores.append(Score(f"section '{heading}'", part_line, raw, adjusted, SECTION_LIMIT))
+    return Score(label, line, whole_raw, whole_adjusted, HANDOUT_LIMIT), tuple(scores)
 
 
 def _title_line(handout: Handout) -> int:
@@ -212,14 +218,22 @@ def read_library(library: Library) -> list[HandoutReading]:
 
 def failures(reading: HandoutReading) -> list[tuple[int | None, str]]:
     """(line, message) for the handout and each section over its limit."""
+    return score_failures((reading.whole, *reading.sections))
+
+
+def score_failures(scores) -> list[tuple[int | None, str]]:
     return [(score.line, f"{score.label} reads at grade {score.adjusted.grade:.1f} (limit {score.limit:.1f})")
-            for score in (reading.whole, *reading.sections) if not score.passes]
+            for score in scores if not score.passes]
 
 
 def report_lines(reading: HandoutReading, display_path: str) -> list[str]:
+    return score_lines(f"{reading.handout.slug} ({display_path})", (reading.whole, *reading.sections))
+
+
+def score_lines(title: str, scores) -> list[str]:
     """The figures as a small table: adjusted grade with the raw one beside it, and SMOG."""
-    out = [f"{reading.handout.slug} ({display_path})"]
-    for score in (reading.whole, *reading.sections):
+    out = [title]
+    for score in scores:
         mark = "" if score.passes else f"  OVER {score.limit:.1f}"
         out.append(f"  grade {score.adjusted.grade:5.1f} (raw {score.raw.grade:5.1f})  "
                    f"SMOG {score.adjusted.smog:5.1f} (raw {score.raw.smog:5.1f})  "

@@ -219,3 +219,15 @@ def test_help_on_every_command(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Usage:" in result.output and "--brand" in result.output
+
+
+def test_a_leaflet_call_us_if_item_must_be_one_of_the_topics_own(project):
+    edit(project, TOPIC, "reviewed_by:", "leaflet:\n  call_us_if:\n    - A patch gets itchy.\nreviewed_by:")
+    assert problems_of(project) == [f"{TOPIC}:13: leaflet.call_us_if item 'A patch gets itchy.' is not one of "
+                                    "this topic's call_us_if items: copy the item exactly"]
+
+
+def test_unknown_key_in_a_topics_leaflet_table(project):
+    edit(project, TOPIC, "reviewed_by:", "leaflet:\n  blurb: Short.\nreviewed_by:")
+    assert problems_of(project) == [f"{TOPIC}:12: unknown field 'blurb' in 'leaflet' "
+                                    "(known fields: call_us_if, summary)"]
