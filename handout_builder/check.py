@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from .brochure import brochure_html
 from .leaflet import colour_problems, leaflet_html, read_leaflet
 from .model import Library
 from .pemat import Sheet, score
-from .problems import Problem, Problems
+from .problems import BuildFailed, Problem, Problems
 from .readability import HandoutReading, Score, failures, read_library, score_failures
 from .render import PAPERS, Renderer
 from .review import overdue_message
@@ -91,3 +92,27 @@ def _check_alt_text(html: str, where, problems: Problems) -> None:
             continue  # decorative, marked so
         if not re.search(r"<title>\s*[^<\s]", svg) and "aria-label=" not in svg.split(">", 1)[0]:
             problems.add(where, None, "an inline SVG image has no <title> or aria-label (its alt text)")
+
+
+def check_project(root: Path, brand_file: Path | None, langs: list[str], today: date, strict: bool = False
+                  ) -> tuple[list[tuple[Library, CheckReport]], Problems]:
+    """Check each language's content, then that the languages match (parity.py). A language whose files
+    do not load is reported with the others' problems, and left out of the later checks."""
+    from .content import load_library
+    from .parity import check_missing, check_parity
+
+    problems = Problems(root)
+    check_missing(root, langs, problems)
+    checked: list[tuple[Library, CheckReport]] = []
+    for lang in langs:
+        try:
+            library = load_library(root, brand_file, lang)
+        except BuildFailed as failure:
+            problems.items.extend(failure.problems)
+            continue
+        report, found = check_library(library, today, strict)
+        problems.items.extend(found.items)
+        checked.append((library, report))
+    if len(checked) > 1:
+        check_parity({library.lang: library for library, _ in checked}, problems)
+    return checked, problems

@@ -16,8 +16,8 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
 # JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
-# warning, and cite the label, so that a new file cannot leave the warning out unnoticed.
-JAK_CLASS = re.compile(r"\bJAK inhibitor\b", re.IGNORECASE)
+# warning, and cite the label, so that a new file cannot leave the warning out unnoticed (in any language).
+JAK_CLASS = re.compile(r"\bJAK inhibitor\b|\binhibidor(?:es)? de (?:la )?JAK\b", re.IGNORECASE)
 
 
 def find_project(start: Path) -> Path:
@@ -59,7 +59,7 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
 
     brochure = None
     if brochure_table is not None and clinic is not None:
-        brochure = read_brochure_plan(brochure_table, clinic.name)
+        brochure = read_brochure_plan(brochure_table, clinic.name, lang)
         for kind, slugs, known in (("topic", brochure.topics, topics), ("drug", brochure.drugs, drugs)):
             for slug in slugs:
                 if slug not in known:

@@ -14,7 +14,7 @@ from .brochure import qr_code
 from .contrast import BODY_TEXT, too_low
 from .grayscale import grayscale_clinic
 from .model import Clinic, Library
-from .readability import Score, TermAdjuster, read_parts
+from .readability import Score, TermAdjuster, read_parts, rules_for
 from .render import Notes, Paper, Renderer
 
 LEAFLET = "leaflet"
@@ -90,7 +90,7 @@ def read_leaflet(html: str, library: Library) -> tuple[Score, list[tuple[Path, S
         parts.append((html_lib.unescape(label), line or (topic.lines.get("summary") if topic else None),
                       [NOT_PROSE.sub("", inner)]))
         paths.append(topic.path if topic else library.clinic.brand_file)
-    whole, panels = read_parts("the leaflet", None, parts, TermAdjuster(library))
+    whole, panels = read_parts("the leaflet", None, parts, TermAdjuster(library), rules_for(library.lang))
     return whole, list(zip(paths, panels))
 
 

@@ -31,6 +31,7 @@ def make_project(folder: Path, handouts: Path = SAMPLE / "handouts") -> Path:
     shutil.copytree(handouts, folder / "handouts")
     shutil.copytree(REPO / "templates", folder / "templates")
     shutil.copytree(REPO / "styles", folder / "styles")
+    shutil.copytree(REPO / "locales", folder / "locales")
     return folder
 
 

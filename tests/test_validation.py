@@ -199,7 +199,7 @@ def test_check_reports_the_same_problems_without_writing(project):
 def test_a_failed_build_leaves_earlier_outputs_untouched(project):
     assert run("build", project=project).exit_code == 0
     before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
-    edit(project, "templates/partials/drug.html.j2", "{{ handout.maker }}", "{{ handout.makr }}")
+    edit(project, "templates/partials/drug.html.j2", "maker=handout.maker", "maker=handout.makr")
     assert run("build", project=project).exit_code == 1
     after = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
     assert after == before  # same files, same bytes, no temporary files left behind
