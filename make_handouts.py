@@ -17,7 +17,7 @@ PAPERS = ("letter", "a4")
 
 
 def _project(ctx: click.Context) -> Path:
-    from handout_builder.content import find_project
+    from handout_builder.project import find_project
 
     return find_project(ctx.obj["project"])
 
@@ -53,12 +53,17 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
               help="Output folder.  [default: out/ in the project]")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
 @click.pass_context
-def build(ctx, slugs, paper, brand, out_dir, html_dir):
-    """Build the named handouts (topic or drug slugs), or every handout and the brochure."""
+def build(ctx, slugs, paper, brand, out_dir, html_dir, force, jobs):
+    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
+
+    Only PDFs whose inputs changed since the last build into the same folder are rebuilt."""
     from handout_builder.build import build as run_build
 
-    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo))
+    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo,
+                           force=force, jobs=jobs))
 
 
 @cli.command()

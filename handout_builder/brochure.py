@@ -17,7 +17,7 @@ def qr_code(url: str, label: str) -> Markup:
     return Markup(svg)
 
 
-def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular") -> str:
+def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular", content_version: str = "") -> str:
     library = renderer.library
     plan = library.brochure
     topics = [library.topics[slug] for slug in plan.topics]
@@ -27,4 +27,4 @@ def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular") ->
         "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,
         reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
         qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"),
-        **renderer.common(paper, variant, Notes(library), full_sources=True))
+        **renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version))

@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .brochure import brochure_html
-from .content import load_library
-from .model import Library
-from .output import ManifestEntry, entry_for, update_manifest, write_atomic
-from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
+from .fingerprint import Inputs, Record, content_version
+from .output import ManifestEntry, build_lock, entry_for, read_manifest, retract, update_manifest, write_atomic
 from .problems import Problems
-from .render import PAPERS, Renderer, month_year
+
+if TYPE_CHECKING:
+    from .model import Library
 
 BROCHURE = "brochure"
 REGULAR = "regular"
@@ -68,52 +68,97 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
-          log: Callable[[str], None] = print) -> list[ManifestEntry]:
-    """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries."""
-    library = load_library(root, brand_file)
+          log: Callable[[str], None] = print, force: bool = False, jobs: int | None = None,
+          lang: str = "en") -> list[ManifestEntry]:
+    """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries.
+
+    Outputs whose fingerprint is unchanged and whose file is intact are kept, unless `force`; keeping
+    the HTML (`html_dir`) renders everything asked for. `jobs` processes render (default: one per core).
+    """
     out_dir = out_dir or root / "out"
+    slugs = list(slugs or [])
+    with build_lock(out_dir):
+        inputs = Inputs(root, brand_file, lang)
+        if not force and html_dir is None:
+            kept = _all_fresh(inputs, slugs, [Edition(lang, paper, v) for v in variants], out_dir)
+            if kept is not None:
+                log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
+                return kept
+        return _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log,
+                      force or html_dir is not None, jobs)
+
+
+def _all_fresh(inputs: Inputs, slugs: list[str], editions: list[Edition],
+               out_dir: Path) -> list[ManifestEntry] | None:
+    """The manifest entries of every wanted output if all are up to date, judged from raw files only
+    (nothing parsed, WeasyPrint not imported); None if anything needs the full build."""
+    outputs = inputs.outputs(slugs)
+    if outputs is None:
+        return None
+    record = Record(out_dir)
+    paths = set()
+    for edition in editions:
+        for slug, kind in outputs:
+            path = edition.path(slug)
+            if not record.is_fresh(path, inputs.fingerprint(slug, kind, *_options(edition))):
+                return None
+            paths.add(path)
+    entries = [e for e in read_manifest(out_dir) if e.path in paths]
+    return entries if len(entries) == len(paths) else None
+
+
+def _options(edition: Edition) -> tuple[str, str, str]:
+    return edition.lang, edition.paper, edition.variant
+
+
+def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, force,
+           processes) -> list[ManifestEntry]:
+    from .content import load_library
+    from .pdf import asset_roots, check_stylesheets, make_fetcher
+    from .render_pool import render_all
+
+    library = load_library(root, brand_file)
     problems = Problems(root)
     editions = [Edition(library.lang, paper, variant) for variant in variants]
-    jobs = plan(library, list(slugs or []), editions, problems)
+    jobs = plan(library, slugs, editions, problems)
     problems.raise_if_any()
 
-    refused: list[str] = []
-    fetcher = make_fetcher(asset_roots(root, library.clinic.brand_file), refused)
-    check_stylesheets(root, fetcher, problems)
+    check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)
     problems.raise_if_any()
 
-    renderer = Renderer(library, problems)
-    rendered: list[tuple[Job, bytes, int]] = []
-    for job in jobs:
-        paper_ = PAPERS[job.edition.paper]
-        if job.kind == BROCHURE:
-            html = brochure_html(renderer, paper_, job.edition.variant)
-        else:
-            html = renderer.handout(job.slug, paper_, job.edition.variant)
-        if not html:
-            continue  # a template problem was recorded
-        if html_dir is not None:
-            write_atomic(html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
-        what = "the brochure" if job.kind == BROCHURE else \
-            problems.display(library.handout(job.slug).path)
-        result = render_pdf(html, root, fetcher, refused, what, problems)
-        if result:
-            rendered.append((job, *result))
+    record = Record(out_dir)
+    fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition)) for job in jobs}
+    stale = [job for job in jobs if force or not record.is_fresh(job.path, fingerprints[job.path])]
+    rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
+                          html_dir, processes)
+    for result in rendered:
+        problems.items += result.problems
     problems.raise_if_any()
 
-    written = []
-    for job, data, pages in rendered:
+    # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
+    retract(out_dir, {job.path for job in stale})
+    written, built = [], {}
+    for result in rendered:
+        job, data, pages = result.job, result.pdf, result.pages
         write_atomic(out_dir / job.path, data)
         log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
-        written.append(entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
-                                 paper=job.edition.paper, variant=job.edition.variant, path=job.path,
-                                 title=job.title, reviewed_on=job.reviewed_on, pages=pages))
-    update_manifest(out_dir, written)
+        entry = entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
+                          paper=job.edition.paper, variant=job.edition.variant, path=job.path,
+                          title=job.title, reviewed_on=job.reviewed_on, pages=pages)
+        written.append(entry)
+        built[job.path] = (fingerprints[job.path], entry.sha256)
+    if len(stale) < len(jobs):
+        log(f"up to date: {len(jobs) - len(stale)} more PDF{'s' if len(jobs) - len(stale) != 1 else ''}")
+    entries = update_manifest(out_dir, written)
     log(f"wrote {out_dir / 'manifest.json'}")
-    return written
+    record.save(built)  # last: an output counts as fresh only once everything about it is on disk
+    wanted = {job.path for job in jobs}
+    return [e for e in entries if e.path in wanted]
 
 
 def list_handouts(library: Library) -> list[dict]:
+    from .render import month_year
+
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,
                  reviewed_on=h.review.reviewed_on.isoformat(), reviewed=month_year(h.review.reviewed_on),
                  reviewed_by=h.review.reviewed_by, draft=h.review.draft)

@@ -110,8 +110,10 @@ class Renderer:
             self.problems.add(self.root / "templates" / template, None, f"template not found: {error.name}")
         return ""
 
-    def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False) -> dict:
-        """What every template gets. A variant adds styles/variants/<variant>.css after the base styles."""
+    def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False,
+               content_version: str = "") -> dict:
+        """What every template gets. A variant adds styles/variants/<variant>.css after the base styles.
+        `content_version` (from the output's fingerprint) is printed in the footer."""
         from .pdf import font_faces  # the font files live where the font package was installed
 
         styles = sorted((self.root / "styles").glob("*.css"), key=_style_order)
@@ -120,12 +122,12 @@ class Renderer:
             styles.append(variant_css)
         return dict(clinic=self.library.clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
-                    font_faces=font_faces(), full_sources=full_sources)
+                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version)
 
-    def handout(self, slug: str, paper: Paper, variant: str = "regular") -> str:
+    def handout(self, slug: str, paper: Paper, variant: str = "regular", content_version: str = "") -> str:
         handout = self.library.handout(slug)
         return self.render("handout.html.j2", handout=handout,
-                           **self.common(paper, variant, Notes(self.library)))
+                           **self.common(paper, variant, Notes(self.library), content_version=content_version))
 
 
 def _style_order(path: Path) -> tuple[int, str]:
