@@ -1,5 +1,8 @@
 """Build stage: load and check everything, render every requested PDF in memory, and only then write
 them (atomically) and the manifest. A build with any problem writes nothing.
+
+Builds are incremental: an output whose fingerprint (fingerprint.py) is unchanged is kept, and a build
+where nothing changed decides so from the raw files alone. One build at a time writes a folder (a lock).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fingerprint import Inputs, Record, content_version
-from .output import ManifestEntry, build_lock, entry_for, read_manifest, retract, update_manifest, write_atomic
+from .output import (ManifestEntry, build_lock, entry_for, read_manifest, remove_leftovers, retract,
+                     update_manifest, write_atomic)
 from .problems import Problems
 
 if TYPE_CHECKING:
@@ -126,6 +130,7 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)
     problems.raise_if_any()
 
+    remove_leftovers(out_dir)
     record = Record(out_dir)
     fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition)) for job in jobs}
     stale = [job for job in jobs if force or not record.is_fresh(job.path, fingerprints[job.path])]

@@ -94,3 +94,9 @@ def retract(out_dir: Path, paths: set[str]) -> None:
     entries = read_manifest(out_dir)
     if any(e.path in paths for e in entries):
         _write_manifest(out_dir, [e for e in entries if e.path not in paths])
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Delete temporary files a killed build left behind (call with the build lock held)."""
+    for temp in out_dir.rglob(".*.tmp"):
+        temp.unlink(missing_ok=True)

@@ -67,9 +67,24 @@ class Session:
 _session: Session | None = None  # one per worker process
 
 
-def _start_worker(library: Library, html_dir: Path | None) -> None:
+def _start_worker(library: Library, html_dir: Path | None, parent: int) -> None:
     global _session
+    _die_with_parent(parent)
     _session = Session(library, html_dir)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A killed build must not leave workers behind: they would hang forever, holding the output
+    folder's lock (inherited across fork). Linux ends them with their parent; elsewhere, best effort."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 def _render_in_worker(job, version: str) -> Rendered:
@@ -87,6 +102,6 @@ def render_all(library: Library, work: list[tuple[object, str]], html_dir: Path 
     order = sorted(range(len(work)), key=lambda i: work[i][0].kind != BROCHURE)
     context = multiprocessing.get_context("fork")  # the children inherit the loaded library
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
-                             initargs=(library, html_dir)) as pool:
+                             initargs=(library, html_dir, os.getpid())) as pool:
         futures = {i: pool.submit(_render_in_worker, *work[i]) for i in order}
         return [futures[i].result() for i in range(len(work))]

@@ -1,0 +1,137 @@
+"""Incremental builds: what each kind of input change rebuilds, --force, deleted outputs, and a no-change
+build that decides without loading WeasyPrint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run
+from handout_builder import fingerprint
+from handout_builder.fingerprint import Inputs
+
+ALL = {"about-patches", "testinib", "brochure"}
+
+
+def fingerprints(project: Path) -> dict[str, str]:
+    inputs = Inputs(project)
+    return {slug: inputs.fingerprint(slug, kind, "en", "letter", "regular")
+            for slug, kind in inputs.outputs([])}
+
+
+def changed_outputs(project: Path, edit) -> set[str]:
+    before = fingerprints(project)
+    edit()
+    after = fingerprints(project)
+    return {slug for slug in before if before[slug] != after[slug]}
+
+
+def append(path: Path, text: str = "\n# edited\n"):
+    return lambda: path.write_text(path.read_text() + text)
+
+
+def without_drug_table(project: Path) -> None:
+    topic = project / "handouts/topics/about-patches.en.md"
+    topic.write_text(topic.read_text().replace("[[drug-table]]", ""))
+
+
+@pytest.mark.parametrize("relative, rebuilt", [
+    ("handouts/topics/about-patches.en.md", {"about-patches", "brochure"}),
+    ("handouts/drugs/testinib.en.yaml", {"testinib", "brochure"}),
+    ("handouts/sources.yaml", ALL),
+    ("handouts/glossary.en.yaml", ALL),
+    ("handouts/clinic.toml", ALL),
+    ("handouts/logo.svg", ALL),
+    ("templates/partials/footer.html.j2", ALL),
+    ("styles/components.css", ALL),
+])
+def test_each_input_file_invalidates_exactly_the_outputs_that_read_it(project, relative, rebuilt):
+    without_drug_table(project)
+    text = "\n<!-- edited -->\n" if relative.endswith((".svg", ".j2")) else "\n/* edited */\n" \
+        if relative.endswith(".css") else "\n# edited\n"
+    assert changed_outputs(project, append(project / relative, text)) == rebuilt
+
+
+def test_a_drug_table_topic_depends_on_every_drug(project):
+    assert changed_outputs(project, append(project / "handouts/drugs/testinib.en.yaml")) == ALL
+
+
+def test_a_brand_file_elsewhere_and_its_logo_are_inputs(project, tmp_path):
+    brand = tmp_path / "brand" / "clinic.toml"
+    brand.parent.mkdir()
+    brand.write_text((project / "handouts/clinic.toml").read_text())
+    (brand.parent / "logo.svg").write_text((project / "handouts/logo.svg").read_text())
+    before = Inputs(project, brand).fingerprint("testinib", "drug", "en", "letter", "regular")
+    append(brand.parent / "logo.svg", "<!-- new logo -->")()
+    assert Inputs(project, brand).fingerprint("testinib", "drug", "en", "letter", "regular") != before
+
+
+def test_fonts_versions_and_options_are_inputs(project, tmp_path, monkeypatch):
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for font in sorted(fingerprint._font_dir().glob("*.ttf")):
+        (fonts / font.name).write_bytes(font.read_bytes())
+    monkeypatch.setattr(fingerprint, "_font_dir", lambda: fonts)
+    before = fingerprints(project)
+
+    font = sorted(fonts.glob("*.ttf"))[0]
+    font.write_bytes(font.read_bytes() + b"\0")
+    after_font = fingerprints(project)
+    assert all(after_font[slug] != before[slug] for slug in ALL)
+
+    monkeypatch.setattr(fingerprint, "_version", lambda package: "999")
+    assert all(fingerprints(project)[slug] != after_font[slug] for slug in ALL)
+
+    inputs = Inputs(project)
+    options = {inputs.fingerprint("testinib", "drug", *edition) for edition in
+               [("en", "letter", "regular"), ("en", "a4", "regular"), ("en", "letter", "large-print"),
+                ("es", "letter", "regular")]}
+    assert len(options) == 4
+
+
+def test_fingerprints_do_not_depend_on_where_the_project_is(project, tmp_path):
+    from conftest import make_project
+
+    assert fingerprints(project) == fingerprints(make_project(tmp_path / "elsewhere"))
+
+
+def built(result) -> set[str]:
+    return {Path(line.split()[1]).stem for line in result.output.splitlines()
+            if line.startswith("wrote ") and line.endswith(")")}
+
+
+def test_a_drug_edit_rebuilds_that_drug_and_the_brochure_only(project):
+    without_drug_table(project)
+    assert built(run("build", project=project)) == ALL
+    assert built(run("build", project=project)) == set()
+
+    append(project / "handouts/drugs/testinib.en.yaml")()
+    result = run("build", project=project)
+    assert built(result) == {"testinib", "brochure"}
+    assert "up to date: 1 more PDF" in result.output
+
+    (project / "out/en/letter/about-patches.pdf").unlink()
+    assert built(run("build", project=project)) == {"about-patches"}
+    (project / "out/en/letter/testinib.pdf").write_bytes(b"%PDF-1.7 edited by hand")
+    assert built(run("build", project=project)) == {"testinib"}
+    assert built(run("build", "--force", project=project)) == ALL
+
+    manifest = json.loads((project / "out/manifest.json").read_text())
+    assert sorted(e["slug"] for e in manifest) == sorted(ALL)
+
+
+def test_a_no_change_build_imports_neither_weasyprint_nor_the_parsers(sample_build):
+    project = sample_build.parent
+    script = ("import sys; from make_handouts import cli\n"
+              "try:\n    cli(['--project', sys.argv[1], 'build'])\nexcept SystemExit as end:\n"
+              "    assert not end.code, end.code\n"
+              "heavy = {'weasyprint', 'pypdf', 'segno', 'jinja2', 'yaml', 'markdown_it'} & set(sys.modules)\n"
+              "print('heavy:', sorted(heavy))\n")
+    result = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    assert "up to date: 3 PDFs" in result.stdout
+    assert "heavy: []" in result.stdout
