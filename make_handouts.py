@@ -67,6 +67,20 @@ def build(ctx, slugs, paper, brand, out_dir, html_dir, force, jobs):
 
 
 @cli.command()
+@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@brand_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.  [default: out/ in the project]")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
+@click.pass_context
+def watch(ctx, paper, brand, out_dir, jobs):
+    """Build, then rebuild what changed whenever content, templates, styles or the brand file change."""
+    from handout_builder.watch import watch as run_watch
+
+    _run(lambda: run_watch(_project(ctx), paper, brand, out_dir, jobs, log=click.echo))
+
+
+@cli.command()
 @brand_option
 @click.pass_context
 def check(ctx, brand):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 import sys
 from pathlib import Path
 
@@ -135,3 +136,42 @@ def test_a_no_change_build_imports_neither_weasyprint_nor_the_parsers(sample_bui
                             cwd=REPO, check=True)
     assert "up to date: 3 PDFs" in result.stdout
     assert "heavy: []" in result.stdout
+
+
+def test_watch_rebuilds_what_changed_reports_problems_and_keeps_going(project):
+    import threading
+
+    from handout_builder.watch import watch
+
+    lines: list[str] = []
+    stop = threading.Event()
+    drug = project / "handouts/drugs/testinib.en.yaml"
+    good = drug.read_text()
+    watcher = threading.Thread(target=watch, kwargs=dict(root=project, jobs=1, log=lines.append,
+                                                         stop_event=stop))
+    watcher.start()
+
+    def wait_for(text: str, after: int) -> int:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            for n, line in enumerate(lines[after:], start=after):
+                if text in line:
+                    return n + 1
+            time.sleep(0.1)
+        stop.set()
+        raise AssertionError(f"{text!r} not logged; log: {lines}")
+
+    try:
+        seen = wait_for("watching", 0)
+        assert sum(line.startswith("wrote ") for line in lines) == 4  # three PDFs and the manifest
+        drug.write_text(good.replace("reviewed_by: ", "reviewed_by_typo: ", 1))
+        seen = wait_for("nothing was built", seen)
+        assert any("handouts/drugs/testinib.en.yaml" in line and "reviewed_by" in line for line in lines)
+        drug.write_text(good + "\n# fixed\n")
+        seen = wait_for("wrote " + str(project / "out/manifest.json"), seen)
+        rebuilt = [line for line in lines[-6:] if line.startswith("wrote ") and line.endswith(")")]
+        assert {Path(line.split()[1]).stem for line in rebuilt} == ALL  # the topic has a [[drug-table]]
+    finally:
+        stop.set()
+        watcher.join(timeout=30)
+    assert not watcher.is_alive()
