@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 # WeasyPrint's system libraries (Debian names); HarfBuzz-Subset keeps font subsets small.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: build test system-libs clean
+.PHONY: build test bench system-libs clean
 
 build: $(BIN)/make-handouts
 	$(BIN)/make-handouts build
 
 test: $(BIN)/make-handouts
 	$(BIN)/python -m pytest
+
+# Build speed, memory and sizes (prints figures; see benchmarks/build_speed.py).
+bench: $(BIN)/make-handouts
+	$(BIN)/python benchmarks/build_speed.py
 
 system-libs:
 	@missing=""; for lib in $(SYSTEM_LIBS); do \

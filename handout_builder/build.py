@@ -133,7 +133,9 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     remove_leftovers(out_dir)
     record = Record(out_dir)
     fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition)) for job in jobs}
-    stale = [job for job in jobs if force or not record.is_fresh(job.path, fingerprints[job.path])]
+    listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
+    stale = [job for job in jobs
+             if force or job.path not in listed or not record.is_fresh(job.path, fingerprints[job.path])]
     rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
                           html_dir, processes)
     for result in rendered:

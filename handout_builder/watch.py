@@ -21,10 +21,8 @@ def watched_folders(root: Path, brand_file: Path | None) -> list[Path]:
 
 
 def watch(root: Path, paper: str = "letter", brand_file: Path | None = None, out_dir: Path | None = None,
-          jobs: int | None = None, log: Callable[[str], None] = print, stop_event=None,
-          rounds: int | None = None) -> None:
-    """Build, then build again after each batch of changes until `stop_event` is set, Ctrl-C, or
-    (for tests) `rounds` rebuilds have run."""
+          jobs: int | None = None, log: Callable[[str], None] = print, stop_event=None) -> None:
+    """Build, then build again after each batch of changes until `stop_event` is set or Ctrl-C."""
     import watchfiles
 
     out_dir = (out_dir or root / "out").resolve()
@@ -35,20 +33,18 @@ def watch(root: Path, paper: str = "letter", brand_file: Path | None = None, out
         except BuildFailed as failure:
             log(failure.report())
 
+    editor_files = watchfiles.DefaultFilter()
+
     def relevant(change, path: str) -> bool:
         # The build's own output (when --out is inside a watched folder) must not trigger another build.
-        return watchfiles.DefaultFilter()(change, path) and not Path(path).is_relative_to(out_dir)
+        return editor_files(change, path) and not Path(path).is_relative_to(out_dir)
 
     build_once()
     folders = watched_folders(root, brand_file)
     log(f"watching {', '.join(str(f) for f in folders)} (Ctrl-C to stop)")
-    done = 0
     for changes in watchfiles.watch(*folders, watch_filter=relevant, stop_event=stop_event,
                                     debounce=300, raise_interrupt=False):
         names = sorted({Problems(root).display(path) for _, path in changes})
         log(f"changed: {', '.join(names)}")
         build_once()
-        done += 1
-        if rounds is not None and done >= rounds:
-            return
 
