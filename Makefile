@@ -4,24 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 # WeasyPrint's system libraries (Debian names); HarfBuzz-Subset keeps font subsets small.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# What the browser and printing tests drive (CI installs them; without them those tests are skipped).
+TEST_TOOLS := chromium cups cups-client cups-bsd printer-driver-cups-pdf
 
-.PHONY: build test bench system-libs clean
+.PHONY: build test bench system-libs test-tools clean
 
 build: $(BIN)/make-handouts
 	$(BIN)/make-handouts build
 
-test: $(BIN)/make-handouts
+test: $(BIN)/make-handouts | test-tools
 	$(BIN)/python -m pytest
 
 # Build speed, memory and sizes (prints figures; see benchmarks/build_speed.py).
 bench: $(BIN)/make-handouts
 	$(BIN)/python benchmarks/build_speed.py
 
-system-libs:
-	@missing=""; for lib in $(SYSTEM_LIBS); do \
+system-libs test-tools: PACKAGES = $(if $(filter test-tools,$@),$(TEST_TOOLS),$(SYSTEM_LIBS))
+system-libs test-tools:
+	@missing=""; for lib in $(PACKAGES); do \
 	  dpkg -s $$lib >/dev/null 2>&1 || missing="$$missing $$lib"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing system libraries:$$missing"; \
+	  echo "installing system packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from .contrast import palette_problems
 from .fields import Fields, toml_lines
 from .model import BrochurePlan, Clinic
 from .problems import Problems
@@ -63,6 +64,9 @@ def read_brand_file(path: Path, problems: Problems) -> tuple[Clinic | None, Fiel
             colors.report(key, f"colour '{key}' must be written #rrggbb, found {value!r}")
         palette[key] = value.lower()
     colors.done()
+    valid = {key: value for key, value in palette.items() if COLOR.match(value)}
+    for key, message in palette_problems(valid):
+        colors.report(key, message)
     return Clinic(name=name, phone=phone, website=website, address=address, email=email, logo=logo,
                   primary=palette["primary"], accent=palette["accent"], brand_file=path.resolve()), \
         table("brochure", required=False)

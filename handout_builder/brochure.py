@@ -12,16 +12,22 @@ from .render import Notes, Paper, Renderer
 
 def qr_code(url: str, label: str) -> Markup:
     """An inline SVG QR code; its <title> becomes the figure's alt text in the tagged PDF."""
-    svg = segno.make(url, error="m").svg_inline(border=0, omitsize=True, title=label,
+    svg = segno.make(url, error="m").svg_inline(border=2,  # the quiet zone scanners need
+                                                omitsize=True, title=label,
                                                 svgclass="qr-code", dark="#000")
     return Markup(svg)
 
 
-def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular", content_version: str = "") -> str:
+def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
+                  include_drafts: bool = False, content_version: str = "") -> str:
+    """The brochure; draft handouts stay out of it unless asked for (they still build on their own)."""
     library = renderer.library
     plan = library.brochure
     topics = [library.topics[slug] for slug in plan.topics]
     drugs = [library.drugs[slug] for slug in plan.drugs]
+    if not include_drafts:
+        topics = [t for t in topics if not t.review.draft]
+        drugs = [d for d in drugs if not d.review.draft]
     clinic = library.clinic
     return renderer.render(
         "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 BROCHURE = "brochure"
 REGULAR = "regular"
+CATALOG = "index.html"  # catalog.INDEX; not imported from there, as the catalog stage loads pypdfium2
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
-          log: Callable[[str], None] = print, force: bool = False, jobs: int | None = None,
-          lang: str = "en") -> list[ManifestEntry]:
+          log: Callable[[str], None] = print, include_drafts: bool = False, force: bool = False,
+          jobs: int | None = None, lang: str = "en") -> list[ManifestEntry]:
     """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries.
 
     Outputs whose fingerprint is unchanged and whose file is intact are kept, unless `force`; keeping
@@ -81,44 +83,50 @@ def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", bra
     """
     out_dir = out_dir or root / "out"
     slugs = list(slugs or [])
-    with build_lock(out_dir):
-        inputs = Inputs(root, brand_file, lang)
-        if not force and html_dir is None:
-            kept = _all_fresh(inputs, slugs, [Edition(lang, paper, v) for v in variants], out_dir)
-            if kept is not None:
-                log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
-                return kept
-        return _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log,
-                      force or html_dir is not None, jobs)
+    inputs = Inputs(root, brand_file, lang)
+    if not force and html_dir is None:
+        # Reading needs no lock: every file is replaced atomically, and a record that does not match
+        # the PDFs sends the build down the full path, which takes the lock and looks again.
+        kept = _all_fresh(inputs, slugs, [Edition(lang, paper, v) for v in variants], out_dir,
+                          include_drafts)
+        if kept is not None:
+            log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
+            return kept
+    return _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log,
+                  include_drafts, force or html_dir is not None, jobs)
 
 
-def _all_fresh(inputs: Inputs, slugs: list[str], editions: list[Edition],
-               out_dir: Path) -> list[ManifestEntry] | None:
+def _all_fresh(inputs: Inputs, slugs: list[str], editions: list[Edition], out_dir: Path,
+               include_drafts: bool) -> list[ManifestEntry] | None:
     """The manifest entries of every wanted output if all are up to date, judged from raw files only
     (nothing parsed, WeasyPrint not imported); None if anything needs the full build."""
     outputs = inputs.outputs(slugs)
-    if outputs is None:
+    if outputs is None or (not slugs and not (out_dir / CATALOG).is_file()):
         return None
     record = Record(out_dir)
     paths = set()
     for edition in editions:
         for slug, kind in outputs:
             path = edition.path(slug)
-            if not record.is_fresh(path, inputs.fingerprint(slug, kind, *_options(edition))):
+            options = _options(edition, kind, include_drafts)
+            if not record.is_fresh(path, inputs.fingerprint(slug, kind, *options)):
                 return None
             paths.add(path)
     entries = [e for e in read_manifest(out_dir) if e.path in paths]
     return entries if len(entries) == len(paths) else None
 
 
-def _options(edition: Edition) -> tuple[str, str, str]:
-    return edition.lang, edition.paper, edition.variant
+def _options(edition: Edition, kind: str, include_drafts: bool) -> tuple[str, ...]:
+    """The options that change an output's PDF (drafts only change the brochure)."""
+    drafts = ("with drafts",) if include_drafts and kind == BROCHURE else ()
+    return (edition.lang, edition.paper, edition.variant, *drafts)
 
 
-def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, force,
-           processes) -> list[ManifestEntry]:
+def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, include_drafts,
+           force, processes) -> list[ManifestEntry]:
     from .content import load_library
     from .pdf import asset_roots, check_stylesheets, make_fetcher
+    from .render import Renderer
     from .render_pool import render_all
 
     library = load_library(root, brand_file)
@@ -130,43 +138,61 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)
     problems.raise_if_any()
 
-    remove_leftovers(out_dir)
-    record = Record(out_dir)
-    fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition)) for job in jobs}
-    listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
-    stale = [job for job in jobs
-             if force or job.path not in listed or not record.is_fresh(job.path, fingerprints[job.path])]
-    rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
-                          html_dir, processes)
-    for result in rendered:
-        problems.items += result.problems
-    problems.raise_if_any()
+    # Only a build with no problem creates the output folder; from here on it is this build's alone.
+    with build_lock(out_dir):
+        remove_leftovers(out_dir)
+        record = Record(out_dir)
+        fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition, job.kind,
+                                                                                   include_drafts))
+                        for job in jobs}
+        listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
+        stale = [job for job in jobs if force or job.path not in listed
+                 or not record.is_fresh(job.path, fingerprints[job.path])]
+        rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
+                              html_dir, processes, include_drafts)
+        for result in rendered:
+            problems.items += result.problems
+        problems.raise_if_any()
 
-    # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
-    retract(out_dir, {job.path for job in stale})
-    written, built = [], {}
-    for result in rendered:
-        job, data, pages = result.job, result.pdf, result.pages
-        write_atomic(out_dir / job.path, data)
-        log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
-        entry = entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
-                          paper=job.edition.paper, variant=job.edition.variant, path=job.path,
-                          title=job.title, reviewed_on=job.reviewed_on, pages=pages)
-        written.append(entry)
-        built[job.path] = (fingerprints[job.path], entry.sha256)
-    if len(stale) < len(jobs):
-        log(f"up to date: {len(jobs) - len(stale)} more PDF{'s' if len(jobs) - len(stale) != 1 else ''}")
-    entries = update_manifest(out_dir, written)
-    log(f"wrote {out_dir / 'manifest.json'}")
-    record.save(built)  # last: an output counts as fresh only once everything about it is on disk
-    wanted = {job.path for job in jobs}
-    return [e for e in entries if e.path in wanted]
+        # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
+        retract(out_dir, {job.path for job in stale})
+        written, built = [], {}
+        for result in rendered:
+            job, data, pages = result.job, result.pdf, result.pages
+            write_atomic(out_dir / job.path, data)
+            log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
+            entry = entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
+                              paper=job.edition.paper, variant=job.edition.variant, path=job.path,
+                              title=job.title, reviewed_on=job.reviewed_on, pages=pages)
+            written.append(entry)
+            built[job.path] = (fingerprints[job.path], entry.sha256)
+        if len(stale) < len(jobs):
+            log(f"up to date: {len(jobs) - len(stale)} more PDF{'s' if len(jobs) - len(stale) != 1 else ''}")
+        entries = update_manifest(out_dir, written)
+        log(f"wrote {out_dir / 'manifest.json'}")
+        record.save(built)  # last: an output counts as fresh only once everything about it is on disk
+        if not slugs:
+            write_full_build_catalog(Renderer(library, problems), out_dir, entries, problems, log)
+        wanted = {job.path for job in jobs}
+        return [e for e in entries if e.path in wanted]
 
 
-def list_handouts(library: Library) -> list[dict]:
+def write_full_build_catalog(renderer, out_dir, entries, problems, log) -> None:
+    """The front desk's out/index.html, after a full build, from every PDF in the manifest."""
+    from .catalog import write_catalog
+
+    index = write_catalog(renderer, out_dir, entries)
+    problems.raise_if_any("the PDFs were written, the catalog was not")
+    log(f"wrote {index}")
+
+
+def list_handouts(library: Library, today: date) -> list[dict]:
     from .render import month_year
+    from .review import review_age
 
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,
                  reviewed_on=h.review.reviewed_on.isoformat(), reviewed=month_year(h.review.reviewed_on),
-                 reviewed_by=h.review.reviewed_by, draft=h.review.draft)
-            for h in library.handouts]
+                 reviewed_by=h.review.reviewed_by, draft=h.review.draft,
+                 review_age_months=age.months, review_due_on=age.due_on.isoformat(), overdue=age.overdue,
+                 review_age=age.describe())
+            for h in library.handouts for age in [review_age(h, today)]]

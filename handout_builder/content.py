@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .brand import read_brand_file, read_brochure_plan
 from .fields import Fields, parse_yaml
-from .model import (ROUTES, STATUS_VALUES, BoxedWarning, Drug, Library, RegulatoryStatus,
+from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, Library, RegulatoryStatus,
                     Review, Source, Topic, TrialResult)
 from .problems import Problems
 from .project import PROJECT_FOLDERS, find_project  # noqa: F401  (the content stage's callers use them)
@@ -15,6 +15,10 @@ from .prose import ProseReader
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
+# JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
+# warning, and cite the label, so that a new file cannot leave the warning out unnoticed.
+JAK_CLASS = re.compile(r"\bJAK inhibitor\b", re.IGNORECASE)
+
 
 
 def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -> Library:
@@ -30,9 +34,10 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     if brochure_table is None and brand_file is not None:
         # A brand file from elsewhere need not repeat the brochure order: the project's applies.
         _, brochure_table = read_brand_file(default_brand, Problems(root))
-    if brochure_table is None:
+    if brochure_table is None and clinic is not None:
         problems.add(brand_file or default_brand, None, "missing table [brochure] (title, topics, drugs)")
 
+    # A file that does not parse maps to None: its syntax error is reported, and nothing else about it.
     topics = {}
     for path, slug in _content_files(handouts / "topics", "md", lang, problems):
         topics[slug] = _read_topic(path, slug, lang, prose, problems)
@@ -84,7 +89,8 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
         url = entry.text("url", required=False)
         if url and not re.match(r"^https?://\S+$", url):
             entry.report("url", f"url must start with http:// or https://, found {url!r}")
-        year = entry.integer("year", minimum=1900)
+        year = entry.integer("year", minimum=1900) if entry.data.get("year") is not None else None
+        entry.read.add("year")
         sources[str(key)] = Source(id=str(key), title=entry.text("title"),
                                    publisher=entry.text("publisher"), year=year, url=url or None)
         entry.done()
@@ -127,18 +133,19 @@ def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...
     return tuple(source_id for source_id, _ in ids)
 
 
-def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Topic:
+def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Topic | None:
     text = path.read_text(encoding="utf-8")
     lines = text.split("\n")
     if lines[0].strip() != "---" or "---" not in (line.strip() for line in lines[1:]):
         problems.add(path, 1, "a topic starts with front matter: a '---' line, the fields, and another "
                      "'---' line")
-        front, body, body_line = {}, text, 1
-    else:
-        end = next(n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---")
-        front = parse_yaml("\n".join(lines[1:end]), path, problems, line_offset=1)
-        body, body_line = "\n".join(lines[end + 1:]), end + 2
-    fields = Fields(front if front is not None else {}, path, problems, line=1)
+        return None
+    end = next(n for n, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    front = parse_yaml("\n".join(lines[1:end]), path, problems, line_offset=1)
+    if front is None:
+        return None
+    body, body_line = "\n".join(lines[end + 1:]), end + 2
+    fields = Fields(front, path, problems, line=None if isinstance(front, dict) else 2)
     topic = Topic(
         slug=slug, lang=lang, path=path,
         title=fields.text("title"),
@@ -148,6 +155,7 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         call_us_if=_inline_list(fields, "call_us_if", prose),
         sections=prose.sections(body, path, body_line, slug),
         review=_review(fields),
+        lines=dict(fields.lines),
     )
     fields.done()
     if not any(s.heading for s in topic.sections):
@@ -165,9 +173,23 @@ def _status(fields: Fields, region: str, prose: ProseReader, sources: dict) -> R
     return status
 
 
-def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug:
+def _require_stated_boxed_warning(fields: Fields, warning: Fields) -> None:
+    """For a JAK inhibitor, leaving the boxed warning unsaid (or unsourced) is never allowed."""
+    data = warning.data
+    stated = isinstance(data.get("present"), bool) or data.get("present") in BOXED_WARNING_ANSWERS
+    sourced = isinstance(data.get("sources"), list) and any(str(s).strip() for s in data["sources"])
+    if not (stated and sourced):
+        fields.problems.add(fields.path, fields.lines.get("boxed_warning") or fields.line_of("drug_class"),
+                            "a JAK inhibitor must say whether its label carries a boxed warning: "
+                            "give boxed_warning.present (true, false or unconfirmed) and the label in "
+                            "boxed_warning.sources")
+
+
+def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug | None:
     data = _read_yaml_file(path, problems)
-    fields = Fields(data if data is not None else {}, path, problems, line=1)
+    if data is None:
+        return None
+    fields = Fields(data, path, problems, line=None if isinstance(data, dict) else 1)
     sources = prose.sources
 
     def inline(key: str) -> str:
@@ -191,11 +213,14 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
     serious = _inline_list(side_effects, "serious", prose)
     side_effects.done()
     warning_fields = fields.table("boxed_warning")
-    warning = BoxedWarning(present=warning_fields.boolean("present"),
+    warning = BoxedWarning(present=warning_fields.answer("present", BOXED_WARNING_ANSWERS),
                            text=prose.inline(warning_fields.text("text"), path,
                                              warning_fields.line_of("text")),
                            sources=_check_source_ids(warning_fields, "sources", sources))
     warning_fields.done()
+    drug_class = fields.text("drug_class")
+    if JAK_CLASS.search(drug_class):
+        _require_stated_boxed_warning(fields, warning_fields)
     status = fields.table("status")
     targets = fields.texts("targets")
     for target, line in targets:
@@ -205,7 +230,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
     drug = Drug(
         slug=slug, lang=lang, path=path,
         generic=fields.text("generic"), brand=fields.text("brand"), maker=fields.text("maker"),
-        drug_class=fields.text("drug_class"), route=fields.choice("route", ROUTES),
+        drug_class=drug_class, route=fields.choice("route", ROUTES),
         form=fields.text("form"), schedule=fields.text("schedule"),
         targets=tuple(t for t, _ in targets),
         summary=inline("summary"), key_points=_inline_list(fields, "key_points", prose, minimum=2),
@@ -221,6 +246,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
         pregnancy=paragraphs("pregnancy"),
         call_us_if=_inline_list(fields, "call_us_if", prose),
         review=_review(fields),
+        lines=dict(fields.lines),
     )
     status.done()
     fields.done()

@@ -60,12 +60,19 @@ def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) 
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 + line_offset if mark else None
-        problems.add(path, line, f"invalid YAML: {error.problem or error.context}")
+        message = f"invalid YAML: {error.problem or error.context}"
+        if error.context and error.context_mark and error.problem_mark \
+                and error.context_mark.line != error.problem_mark.line:
+            # The real mistake is often where the construct began (an unclosed bracket or quote).
+            message += f" ({error.context} started on line {error.context_mark.line + 1 + line_offset})"
+        problems.add(path, line, message)
         return None
     except yaml.YAMLError as error:
         problems.add(path, None, f"invalid YAML: {error}")
         return None
-    if isinstance(data, LocatedDict) and line_offset:
+    if data is None:
+        problems.add(path, 1 + line_offset, "no fields found: the file (or front matter) is empty")
+    elif line_offset:
         _shift(data, line_offset)
     return data
 
@@ -104,7 +111,8 @@ class Fields:
         self.path, self.problems, self.where = path, problems, where
         self.ok = isinstance(data, dict)
         self.data = data if self.ok else {}
-        self.line = getattr(data, "line", None) or line
+        # A nested table's problems point at its key (`line`); a file's at its first field.
+        self.line = line if line is not None else getattr(data, "line", None)
         self.lines = lines if lines is not None else getattr(data, "lines", {})
         self.read: set[str] = set()
         if not self.ok:
@@ -165,6 +173,18 @@ class Fields:
             self.report(key, f"'{key}' must be true or false, found {value!r}")
             return False
         return bool(value)
+
+    def answer(self, key: str, answers: tuple[str, ...]) -> str:
+        """A yes/no question that may also have other answers: true -> "yes", false -> "no"."""
+        value = self._get(key, True, "one of " + ", ".join(answers))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if value not in answers:
+            if value is not None:
+                self.report(key, f"'{key}' must be true, false or one of: {', '.join(answers[2:])}; "
+                            f"found {value!r}")
+            return answers[-1]
+        return value
 
     def date(self, key: str) -> date:
         value = self._get(key, True, "a date, YYYY-MM-DD")

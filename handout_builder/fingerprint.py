@@ -65,8 +65,9 @@ class Inputs:
         chosen.sort(key=lambda item: [k for _, _, k in FOLDER_KINDS].index(item[1]))
         return chosen + ([] if slugs else [("brochure", "brochure")])
 
-    def fingerprint(self, slug: str, kind: str, lang: str, paper: str, variant: str) -> str:
-        parts = [("output", slug, kind), ("edition", lang, paper, variant), *self._shared_parts()]
+    def fingerprint(self, slug: str, kind: str, *options: str) -> str:
+        """The output's fingerprint; `options` are what changes its PDF: language, paper, variant..."""
+        parts = [("output", slug, kind), ("options", *options), *self._shared_parts()]
         parts += [(self._name(p), self._hash(p)) for p in self._content_of(slug, kind)]
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 

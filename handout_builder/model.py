@@ -15,6 +15,7 @@ from markupsafe import Markup
 Prose = Markup  # safe HTML with citation and glossary markers (see prose.py)
 
 STATUS_VALUES = ("approved", "under review", "not approved")
+BOXED_WARNING_ANSWERS = ("yes", "no", "unconfirmed")
 ROUTES = ("topical", "oral")
 
 
@@ -25,7 +26,7 @@ class Source:
     id: str
     title: str
     publisher: str
-    year: int
+    year: int | None  # None: the source prints no date
     url: str | None = None
 
 
@@ -52,6 +53,11 @@ class Clinic:
     primary: str  # "#rrggbb"
     accent: str
     brand_file: Path
+
+    @property
+    def website_display(self) -> str:
+        """The website as printed in running text: without the scheme, which readers do not type."""
+        return self.website.split("://", 1)[-1].rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,7 @@ class Topic:
     call_us_if: tuple[Prose, ...]
     sections: tuple[Section, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
     kind: str = field(default="topic", init=False)
 
 
@@ -124,7 +131,10 @@ class TrialResult:
 
 @dataclass(frozen=True)
 class BoxedWarning:
-    present: bool
+    """Whether the label carries a boxed warning: "yes", "no", or "unconfirmed" (the sources could not
+    confirm it; the handout then says so instead of guessing)."""
+
+    present: str
     text: Prose
     sources: tuple[str, ...]
 
@@ -158,6 +168,7 @@ class Drug:
     pregnancy: Prose
     call_us_if: tuple[Prose, ...]
     review: Review
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # top-level key -> line
     kind: str = field(default="drug", init=False)
 
     @property

@@ -79,13 +79,21 @@ def build_lock(out_dir: Path):
     builds never interleave their files, manifest and fingerprints."""
     import fcntl
 
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # the kernel drops it if the build is killed
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    try:
+        with open(out_dir / LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # the kernel drops it if the build is killed
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except BaseException:
+        # A first build that failed (e.g. a WeasyPrint problem) leaves no output folder behind.
+        if created and [p.name for p in out_dir.iterdir()] == [LOCK]:
+            (out_dir / LOCK).unlink()
+            out_dir.rmdir()
+        raise
 
 
 def retract(out_dir: Path, paths: set[str]) -> None:

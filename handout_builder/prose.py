@@ -34,6 +34,9 @@ class ProseReader:
         self.images_dir = images_dir.resolve()
         self.problems = problems
         self.md = MarkdownIt("commonmark", {"html": False}).enable("table")
+        # markdown-it quietly turns links it distrusts (file:, data:) into text; let every one through
+        # to the checks below, so the author is told why it is refused.
+        self.md.validateLink = lambda url: True
         # markdown-it binds rules to its renderer, so each is wrapped to reach this reader.
         self.md.add_render_rule("text", lambda _, *args: self._render_text(*args))
         self.md.add_render_rule("image", lambda _, *args: self._render_image(*args))
@@ -152,7 +155,7 @@ class ProseReader:
                               f"{self.problems.display(self.images_dir)}/, named by a relative path")
             token.attrs["src"] = ""
             return
-        target = (path.parent / src).resolve()
+        target = (self.images_dir.parent / src).resolve()  # relative to handouts/, as in the guide
         if not target.is_relative_to(self.images_dir):
             self.problems.add(path, line, f"image {src} is refused: it is outside "
                               f"{self.problems.display(self.images_dir)}/")

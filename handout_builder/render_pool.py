@@ -28,13 +28,14 @@ class Rendered:
 class Session:
     """What rendering needs in one process: the library, one Jinja2 environment and one fetcher."""
 
-    def __init__(self, library: Library, html_dir: Path | None):
+    def __init__(self, library: Library, html_dir: Path | None, include_drafts: bool = False):
         from .pdf import asset_roots, make_fetcher
         from .render import Renderer
 
         self.library = library
         self.root = library.root
         self.html_dir = html_dir
+        self.include_drafts = include_drafts
         self.problems = Problems(self.root)
         self.refused: list[str] = []
         self.fetcher = make_fetcher(asset_roots(self.root, library.clinic.brand_file), self.refused)
@@ -49,7 +50,7 @@ class Session:
         self.problems.items = []
         paper = PAPERS[job.edition.paper]
         if job.kind == BROCHURE:
-            html = brochure_html(self.renderer, paper, job.edition.variant, content_version=version)
+            html = brochure_html(self.renderer, paper, job.edition.variant, self.include_drafts, version)
             what = "the brochure"
         else:
             html = self.renderer.handout(job.slug, paper, job.edition.variant, content_version=version)
@@ -67,10 +68,10 @@ class Session:
 _session: Session | None = None  # one per worker process
 
 
-def _start_worker(library: Library, html_dir: Path | None, parent: int) -> None:
+def _start_worker(library: Library, html_dir: Path | None, include_drafts: bool, parent: int) -> None:
     global _session
     _die_with_parent(parent)
-    _session = Session(library, html_dir)
+    _session = Session(library, html_dir, include_drafts)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -92,16 +93,16 @@ def _render_in_worker(job, version: str) -> Rendered:
 
 
 def render_all(library: Library, work: list[tuple[object, str]], html_dir: Path | None,
-               processes: int | None = None) -> list[Rendered]:
+               processes: int | None = None, include_drafts: bool = False) -> list[Rendered]:
     """Render (job, content version) pairs, in the order given; over up to `processes` processes."""
     processes = min(processes or os.cpu_count() or 1, len(work))
     if processes <= 1:
-        session = Session(library, html_dir)
+        session = Session(library, html_dir, include_drafts)
         return [session.render(job, version) for job, version in work]
     # Longest first (the brochure), so no worker is left with it at the end.
     order = sorted(range(len(work)), key=lambda i: work[i][0].kind != BROCHURE)
     context = multiprocessing.get_context("fork")  # the children inherit the loaded library
     with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
-                             initargs=(library, html_dir, os.getpid())) as pool:
+                             initargs=(library, html_dir, include_drafts, os.getpid())) as pool:
         futures = {i: pool.submit(_render_in_worker, *work[i]) for i in order}
         return [futures[i].result() for i in range(len(work))]

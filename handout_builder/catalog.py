@@ -1,0 +1,111 @@
+"""Catalog stage: out/index.html, the front desk's page to find any built PDF and open it to print."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+from pathlib import Path
+
+from .output import ManifestEntry, write_atomic
+from .render import Renderer, month_year
+
+INDEX = "index.html"
+THUMBS = "thumbs"
+THUMB_WIDTH_PX = 240  # shown at half size: sharp on high-density screens, a few KB each
+KIND_HEADINGS = {"topic": "Topics", "drug": "Drugs", "brochure": "Brochure"}
+LANGUAGES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "zh": "中文"}
+PAPERS = {"letter": "Letter", "a4": "A4"}
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One PDF as the catalog shows it: a thumbnail link with its edition and page count."""
+
+    entry: ManifestEntry
+    thumb: str
+    language: str
+    paper: str
+    variant_label: str  # "" for the regular edition
+
+    @property
+    def search_text(self) -> str:
+        e = self.entry
+        words = [e.title, e.slug, e.slug.replace("-", " "), e.kind, e.lang, self.language, e.paper,
+                 self.paper, e.variant, self.variant_label or "regular"]
+        return " ".join(words).lower()
+
+
+@dataclass(frozen=True)
+class Card:
+    """One handout in one language, with every edition of it that was built."""
+
+    title: str
+    kind: str
+    reviewed: str
+    tiles: list[Tile]
+
+
+def write_catalog(renderer: Renderer, out_dir: Path, entries: list[ManifestEntry]) -> Path | None:
+    """Render page-1 thumbnails and write out/index.html; None if the template had a problem."""
+    thumbs = {e.path: write_thumbnail(out_dir, e) for e in entries}
+    prune_thumbnails(out_dir, set(thumbs.values()))
+    sections = [(KIND_HEADINGS.get(kind, kind.title()), list(cards))
+                for kind, cards in groupby(cards_for(entries, thumbs), key=lambda c: c.kind)]
+    html = renderer.render("catalog.html.j2", clinic=renderer.library.clinic, sections=sections,
+                           count=len(entries))
+    if not html:
+        return None
+    write_atomic(out_dir / INDEX, html.encode("utf-8"))
+    return out_dir / INDEX
+
+
+def cards_for(entries: list[ManifestEntry], thumbs: dict[str, str]) -> list[Card]:
+    kinds = list(KIND_HEADINGS)
+
+    def card_key(e: ManifestEntry):
+        return (kinds.index(e.kind) if e.kind in kinds else len(kinds), e.title.lower(), e.slug, e.lang)
+
+    def tile_key(e: ManifestEntry):
+        return (e.variant != "regular", e.variant, list(PAPERS).index(e.paper) if e.paper in PAPERS else 9)
+
+    cards = []
+    for _, group in groupby(sorted(entries, key=card_key), key=card_key):
+        group = sorted(group, key=tile_key)
+        first = group[0]
+        tiles = [Tile(e, thumbs[e.path], LANGUAGES.get(e.lang, e.lang.upper()), PAPERS.get(e.paper, e.paper),
+                      "" if e.variant == "regular" else e.variant.replace("-", " ").capitalize())
+                 for e in group]
+        cards.append(Card(first.title, first.kind, month_year(date.fromisoformat(first.reviewed_on)), tiles))
+    return cards
+
+
+def write_thumbnail(out_dir: Path, entry: ManifestEntry) -> str:
+    """Page 1 as a small PNG beside the PDFs. The name carries the PDF's hash, so an unchanged PDF is
+    not rendered again and a browser never shows a thumbnail of an older edition."""
+    import pypdfium2
+
+    relative = f"{THUMBS}/{Path(entry.path).with_suffix('')}.{entry.sha256[:12]}.png"
+    target = out_dir / relative
+    if target.is_file():
+        return relative
+    pdf = pypdfium2.PdfDocument(out_dir / entry.path)
+    try:
+        page = pdf[0]
+        image = page.render(scale=THUMB_WIDTH_PX / page.get_width()).to_pil()
+        page.close()
+    finally:
+        pdf.close()
+    buffer = io.BytesIO()
+    # A 64-colour palette keeps a page of text legible at this size and the file small.
+    image.convert("RGB").quantize(64).save(buffer, format="PNG", optimize=True)
+    write_atomic(target, buffer.getvalue())
+    return relative
+
+
+def prune_thumbnails(out_dir: Path, keep: set[str]) -> None:
+    """Remove thumbnails of PDFs that were rebuilt or are gone."""
+    for png in (out_dir / THUMBS).rglob("*.png"):
+        if png.relative_to(out_dir).as_posix() not in keep:
+            png.unlink()

@@ -1,0 +1,100 @@
+"""Print stage: send one built PDF to a CUPS printer with `lp`, building it first if missing or stale."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .build import Edition, build
+from .content import load_library
+from .output import read_manifest
+from .problems import BuildFailed, Problem
+
+NOT_PRINTED = "nothing was printed"
+LP_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    pdf: Path
+    printer: str
+    job_id: str
+
+
+def print_handout(root: Path, slug: str, edition: Edition, copies: int = 1, printer: str | None = None,
+                  two_sided: bool = True, brand_file: Path | None = None, out_dir: Path | None = None,
+                  log: Callable[[str], None] = print) -> PrintJob:
+    """Print a handout's PDF in the given edition: the front desk's one command."""
+    lp = shutil.which("lp")
+    if lp is None:
+        _fail("CUPS is not installed on this computer (no `lp` command): install cups-client, or open "
+              "out/index.html and print the PDF from the browser")
+    printer = printer or default_printer()
+    if not printer:
+        _fail("no printer was named and CUPS has no default printer: pass --printer NAME "
+              "(`lpstat -p` lists them) or set a default with `lpoptions -d NAME`")
+    pdf = pdf_for_printing(root, slug, edition, brand_file, out_dir, log)
+    sides = "two-sided-long-edge" if two_sided else "one-sided"
+    command = [lp, "-d", printer, "-n", str(copies), "-o", f"sides={sides}", "-t", pdf.name, "--", str(pdf)]
+    try:
+        sent = subprocess.run(command, capture_output=True, text=True, timeout=LP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        _fail(f"the printer '{printer}' did not answer within {LP_TIMEOUT_S} s")
+    job = re.search(r"request id is (\S+)", sent.stdout)
+    if sent.returncode != 0 or not job:
+        reason = (sent.stderr or sent.stdout).strip().removeprefix("lp: ") or f"lp exited with {sent.returncode}"
+        _fail(f"could not print to '{printer}': {reason}")
+    return PrintJob(pdf, printer, job[1])
+
+
+def pdf_for_printing(root: Path, slug: str, edition: Edition, brand_file: Path | None = None,
+                     out_dir: Path | None = None, log: Callable[[str], None] = print) -> Path:
+    """The built PDF, after building it if it is missing or older than what it is made from.
+
+    Never print a half-written or stale handout: the manifest's hash must match the file on disk, and
+    the file must be newer than its content, the brand file, the glossary, sources, templates and styles.
+    """
+    library = load_library(root, brand_file, edition.lang)  # every content problem stops printing too
+    known = {h.slug: h for h in library.handouts}
+    if slug not in known:
+        _fail(f"unknown handout '{slug}' (known: {', '.join(sorted(known))})")
+    out_dir = out_dir or root / "out"
+    pdf = out_dir / edition.path(slug)
+    inputs = [known[slug].path, library.clinic.brand_file, *(root / "handouts").glob("*.yaml"),
+              *(p for folder in ("templates", "styles") for p in (root / folder).rglob("*") if p.is_file())]
+    if _is_current(out_dir, edition.path(slug), max(p.stat().st_mtime for p in inputs)):
+        return pdf
+    if edition.lang != "en":
+        _fail(f"{edition.path(slug)} is missing or out of date, and `build` makes English editions only")
+    build(root, [slug], edition.paper, brand_file, out_dir, variants=(edition.variant,), log=log)
+    return pdf
+
+
+def _is_current(out_dir: Path, path: str, newest_input: float) -> bool:
+    entry = next((e for e in read_manifest(out_dir) if e.path == path), None)
+    pdf = out_dir / path
+    if entry is None or not pdf.is_file() or pdf.stat().st_mtime < newest_input:
+        return False
+    return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.sha256
+
+
+def default_printer() -> str | None:
+    """CUPS's default queue (`lpstat -d`), or None when there is none or no scheduler answers."""
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return None
+    try:
+        answer = subprocess.run([lpstat, "-d"], capture_output=True, text=True, timeout=LP_TIMEOUT_S).stdout
+    except subprocess.TimeoutExpired:
+        return None
+    found = re.search(r"system default destination: (\S+)", answer)
+    return found[1] if found else None
+
+
+def _fail(message: str):
+    raise BuildFailed([Problem("print", None, message)], NOT_PRINTED)

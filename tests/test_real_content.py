@@ -1,0 +1,103 @@
+"""The real content in handouts/: it passes every check, and a full build gives the clinic's PDFs
+with the structure the front desk, patients and screen readers rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pypdf import PdfReader
+
+from conftest import REPO, pdf_text, run
+
+TOPICS = ["how-jak-inhibitors-work", "phototherapy", "side-effects-and-risks", "vitiligo-treatments",
+          "what-is-vitiligo"]
+DRUGS = ["baricitinib", "ritlecitinib", "ruxolitinib-cream", "upadacitinib"]
+
+
+def test_real_content_passes_every_check():
+    result = run("check", "--strict", project=REPO)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert result.output.strip().endswith("5 topics and 4 drugs checked: no problems.")
+
+
+def test_full_build_makes_every_handout_and_the_brochure_in_letter(real_build):
+    manifest = json.loads((real_build / "manifest.json").read_text())
+    assert sorted((e["kind"], e["slug"]) for e in manifest) == sorted(
+        [("topic", s) for s in TOPICS] + [("drug", s) for s in DRUGS] + [("brochure", "brochure")])
+    assert {(e["lang"], e["paper"], e["variant"]) for e in manifest} == {("en", "letter", "regular")}
+
+
+def test_every_pdf_has_clinic_title_and_page_numbers(real_build):
+    for entry in json.loads((real_build / "manifest.json").read_text()):
+        text = pdf_text(real_build / entry["path"])
+        assert "Maple Grove Dermatology" in text, entry["path"]
+        assert "(555) 014-2300" in text, entry["path"]
+        assert entry["title"] in " ".join(text.split()), entry["path"]
+        assert "Page 1 of" in text, entry["path"]
+        assert "Talk to your dermatologist" in text, entry["path"]
+
+
+def test_regulatory_status_is_always_dated(real_build):
+    for slug in DRUGS:
+        text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
+        assert len(re.findall(r"\(as of (January|February|March|April|May|June|July|August|September|"
+                              r"October|November|December) 20\d\d\)", text)) >= 2, slug
+
+
+def test_unconfirmed_facts_are_not_printed_as_facts(real_build):
+    # The facts sheet marks Litfulo's boxed warning as UNCONFIRMED: the handout must not say "Yes".
+    table = " ".join(pdf_text(real_build / "en/letter/vitiligo-treatments.pdf").split())
+    assert re.search(r"Litfulo ritlecitinib .*? Not confirmed: ask us", table)
+    litfulo = " ".join(pdf_text(real_build / "en/letter/ritlecitinib.pdf").split())
+    assert "Boxed warning: ask us" in litfulo
+    for slug in ("upadacitinib", "baricitinib", "ritlecitinib"):  # approved for vitiligo nowhere yet
+        text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
+        assert "Approved (as of" not in text, slug
+
+
+def test_brochure_contents_page_numbers_match_where_chapters_start(real_build):
+    reader = PdfReader(real_build / "en/letter/brochure.pdf")
+    contents = reader.pages[1].extract_text()
+    entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", contents, flags=re.MULTILINE)
+    assert len(entries) == len(TOPICS) + len(DRUGS) + 2, contents
+    for title, number in entries:
+        page_text = reader.pages[int(number) - 1].extract_text()
+        first_line = next(line for line in page_text.splitlines() if line.strip())
+        assert " ".join(first_line.split()).startswith(" ".join(title.split())[:25]), (title, number, first_line)
+
+
+def test_brochure_outline_has_every_topic_and_drug(real_build):
+    reader = PdfReader(real_build / "en/letter/brochure.pdf")
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    titles = [item.title for item in top]
+    library_titles = {h["slug"]: h["title"] for h in json.loads(run("list", "--json", project=REPO).output)}
+    for slug in TOPICS + DRUGS:
+        assert library_titles[slug] in titles, slug
+    assert "Words to know" in titles and "Sources" in titles
+    for item in top:  # each bookmark opens the page its contents entry names
+        page = reader.get_destination_page_number(item)
+        assert item.title.split(" (")[0] in reader.pages[page].extract_text()
+
+
+def test_brochure_is_one_tagged_document(real_build):
+    reader = PdfReader(real_build / "en/letter/brochure.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Vitiligo and its treatments | Maple Grove Dermatology"
+    assert reader.metadata.author == "Maple Grove Dermatology"
+    # One render: one embedded program per font face, not one per chapter as a merge would give.
+    programs = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            programs.add(descriptor["/FontName"])
+    assert len(programs) <= 4, programs
+    # Continuous page numbers across chapters (the back cover, like the front, has no footer).
+    n = len(reader.pages)
+    for number in range(1, n):
+        assert f"Page {number} of {n}" in reader.pages[number - 1].extract_text()

@@ -1,0 +1,221 @@
+"""One test per validation rule: the exact `path:line: message`, exit 1, and nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run
+
+TOPIC = "handouts/topics/about-patches.en.md"
+DRUG = "handouts/drugs/testinib.en.yaml"
+BRAND = "handouts/clinic.toml"
+
+
+def edit(project: Path, relative: str, old: str, new: str) -> None:
+    path = project / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def problems_of(project: Path, *args: str) -> list[str]:
+    """Build (default: everything) and return the reported problem lines; the build must fail cleanly."""
+    result = run(*(args or ("build",)), project=project)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].endswith("nothing was built.") or lines[-1].endswith("nothing was done.")
+    assert not (project / "out").exists(), "a failed build must not write anything"
+    return lines[:-1]
+
+
+def test_malformed_front_matter(project):
+    edit(project, TOPIC, "title: About patches", "title: [About patches")
+    assert problems_of(project) == [
+        f"{TOPIC}:3: invalid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence started on line 2)"]
+
+
+def test_front_matter_not_closed(project):
+    path = project / TOPIC
+    path.write_text(path.read_text().replace("---\n", "", 1))
+    assert problems_of(project)[0] == (
+        f"{TOPIC}:1: a topic starts with front matter: a '---' line, the fields, and another '---' line")
+
+
+def test_malformed_brand_toml(project):
+    edit(project, BRAND, 'phone = "(555) 010-0000"', 'phone = "(555) 010-0000')
+    assert problems_of(project) == [f"{BRAND}:3: invalid TOML: Illegal character '\\n'"]
+
+
+def test_empty_drug_file(project):
+    (project / DRUG).write_text("")
+    assert problems_of(project) == [f"{DRUG}:1: no fields found: the file (or front matter) is empty"]
+
+
+def test_missing_required_field(project):
+    edit(project, TOPIC, "summary: Patches are pale areas of skin [@test-review].\n", "")
+    assert problems_of(project) == [f"{TOPIC}:2: missing required field 'summary' (text)"]
+
+
+def test_missing_required_field_in_a_nested_table(project):
+    edit(project, DRUG, "    as_of: 2026-02-03\n", "")
+    assert problems_of(project) == [f"{DRUG}:20: missing required field 'as_of' in 'status.eu' "
+                                    "(a date, YYYY-MM-DD)"]
+
+
+def test_unknown_key(project):
+    edit(project, DRUG, "maker: Test Pharma", "maker: Test Pharma\ncolour: blue")
+    [problem] = problems_of(project)
+    assert problem.startswith(f"{DRUG}:4: unknown field 'colour' (known fields: ")
+    assert "boxed_warning" in problem
+
+
+def test_unknown_key_in_brand_file(project):
+    edit(project, BRAND, 'accent = "#a33d00"', 'accent = "#a33d00"\nbackground = "#ffffff"')
+    [problem] = problems_of(project)
+    assert problem == (f"{BRAND}:12: unknown field 'background' in 'colors' (known fields: accent, primary)")
+
+
+def test_wrong_type(project):
+    edit(project, TOPIC, "reviewed_on: 2026-10-01", "reviewed_on: October 2026")
+    assert problems_of(project) == [
+        f"{TOPIC}:12: 'reviewed_on' must be a date written YYYY-MM-DD, found 'October 2026'"]
+
+
+def test_value_not_in_choices(project):
+    edit(project, DRUG, "    vitiligo: approved", "    vitiligo: yes please")
+    assert problems_of(project) == [
+        f"{DRUG}:16: 'vitiligo' must be one of: approved, under review, not approved; found 'yes please'"]
+
+
+def test_duplicate_key(project):
+    edit(project, DRUG, "maker: Test Pharma", "maker: Test Pharma\nmaker: Other Pharma")
+    assert problems_of(project) == [f"{DRUG}:4: invalid YAML: duplicate key 'maker'"]
+
+
+def test_unknown_source(project):
+    edit(project, TOPIC, "Treatment can help [@test-label]", "Treatment can help [@no-such-source]")
+    assert problems_of(project) == [f"{TOPIC}:6: unknown source 'no-such-source': add it to sources.yaml"]
+
+
+def test_malformed_citation(project):
+    edit(project, TOPIC, "Treatment can help [@test-label]", "Treatment can help [@Test Label]")
+    assert problems_of(project) == [
+        f"{TOPIC}:6: malformed citation [@Test Label]: write [@source-id] or [@one; @two]"]
+
+
+def test_unknown_slug_on_the_command_line(project):
+    assert problems_of(project, "build", "no-such-handout") == [
+        "command line: unknown handout 'no-such-handout' (known: about-patches, testinib)"]
+
+
+def test_unknown_slug_in_the_brochure_order(project):
+    edit(project, BRAND, 'topics = ["about-patches"]', 'topics = ["about-patches", "nope"]')
+    assert problems_of(project) == [
+        f"{BRAND}:16: [brochure] topics names unknown topic 'nope' (known: about-patches)"]
+
+
+def test_missing_logo(project):
+    (project / "handouts/logo.svg").unlink()
+    assert problems_of(project) == [f"{BRAND}:7: logo file not found: logo.svg"]
+
+
+def test_missing_image(project):
+    edit(project, TOPIC, "We can treat it.", "We can treat it.\n\n![A patch](images/nope.svg)")
+    assert problems_of(project) == [
+        f"{TOPIC}:24: image images/nope.svg not found (SVG or PNG files in handouts/images/)"]
+
+
+def test_image_without_alt_text(project):
+    (project / "handouts/images").mkdir(exist_ok=True)
+    (project / "handouts/images/patch.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    edit(project, TOPIC, "We can treat it.", "We can treat it.\n\n![](images/patch.svg)")
+    assert problems_of(project) == [
+        f"{TOPIC}:24: image images/patch.svg has no alt text: write ![what it shows](images/patch.svg)"]
+
+
+def test_link_in_body(project):
+    edit(project, TOPIC, "We can treat it.", "We can [treat it](https://example.org).")
+    assert problems_of(project) == [
+        f"{TOPIC}:22: links are not allowed in handout text (https://example.org): a printed page "
+        "cannot be clicked; put web addresses in sources.yaml"]
+
+
+def test_unknown_component(project):
+    edit(project, TOPIC, "[[drug-table]]", "[[drug-chart]]")
+    assert problems_of(project) == [f"{TOPIC}:24: unknown component [[drug-chart]]; known: [[drug-table]]"]
+
+
+def test_bad_colour(project):
+    edit(project, BRAND, 'primary = "#204a87"', 'primary = "blue"')
+    assert problems_of(project) == [f"{BRAND}:10: colour 'primary' must be written #rrggbb, found 'blue'"]
+
+
+def test_bad_file_name(project):
+    (project / "handouts/topics/Notes.txt").write_text("notes")
+    assert problems_of(project) == [
+        "handouts/topics/Notes.txt: unexpected file name: content files are named <slug>.<language>.md, "
+        "e.g. what-is-vitiligo.en.md (slug: lowercase letters, digits and hyphens)"]
+
+
+def test_broken_template_variable(project):
+    edit(project, "templates/partials/topic.html.j2", "{{ handout.title }}</h1>", "{{ handout.titel }}</h1>")
+    assert problems_of(project) == [
+        "templates/partials/topic.html.j2:3: undefined template variable: "
+        "'handout_builder.model.Topic object' has no attribute 'titel'"]
+
+
+def test_css_warning_is_a_problem(project):
+    (project / "styles/components.css").write_text(
+        (project / "styles/components.css").read_text() + "\nh1 { colr: red; }\n")
+    [problem] = problems_of(project)
+    line = len((project / "styles/components.css").read_text().splitlines())
+    assert problem == f"styles/components.css:{line}: CSS: Ignored `colr: red` at {line}:6, unknown property."
+
+
+def test_every_problem_is_reported_at_once(project):
+    edit(project, TOPIC, "reviewed_on: 2026-10-01", "reviewed_on: soon")
+    edit(project, DRUG, "route: topical", "route: nasal")
+    result = run("build", project=project)
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"{DRUG}:5: 'route' must be one of: topical, oral; found 'nasal'",
+        f"{TOPIC}:12: 'reviewed_on' must be a date written YYYY-MM-DD, found 'soon'",
+        "2 problems in 2 files; nothing was built.",
+    ]
+
+
+def test_check_reports_the_same_problems_without_writing(project):
+    edit(project, DRUG, "route: topical", "route: nasal")
+    result = run("check", project=project)
+    assert result.exit_code == 1
+    assert f"{DRUG}:5: 'route' must be one of: topical, oral; found 'nasal'" in result.stderr
+    assert not (project / "out").exists()
+
+
+def test_a_failed_build_leaves_earlier_outputs_untouched(project):
+    assert run("build", project=project).exit_code == 0
+    before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    edit(project, "templates/partials/drug.html.j2", "{{ handout.maker }}", "{{ handout.makr }}")
+    assert run("build", project=project).exit_code == 1
+    after = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
+    assert after == before  # same files, same bytes, no temporary files left behind
+
+
+def test_no_project_folder(tmp_path):
+    result = run("build", project=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{tmp_path}: no project folder found here or above (one holding handouts/, templates/ and "
+        "styles/); run inside it or pass --project DIR",
+        "1 problem in 1 file; nothing was done."]
+
+
+@pytest.mark.parametrize("command", ["build", "check", "list"])
+def test_help_on_every_command(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and "--brand" in result.output
