@@ -53,17 +53,33 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
               help="Output folder.  [default: out/ in the project]")
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, "
+              "pages padded to a multiple of 4.")
+@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching on "
+              "Tabloid (letter) or A3 (A4).")
+@click.option("--creep", type=click.FloatRange(min=0), default=0.0, metavar="PT",
+              help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
+@click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
+@click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
 @click.pass_context
-def build(ctx, slugs, paper, brand, out_dir, html_dir, include_drafts, force, jobs):
+def build(ctx, slugs, paper, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
+          include_drafts, force, jobs):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
-    Only PDFs whose inputs changed since the last build into the same folder are rebuilt."""
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several). Only PDFs
+    whose inputs changed since the last build into the same folder are rebuilt.
+    """
     from handout_builder.build import build as run_build
 
-    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir, log=click.echo,
+    chosen = [name for name, on in (("print-shop", print_shop), ("booklet", booklet),
+                                    ("leaflet", leaflet)) if on] or ["regular"]
+    if grayscale:
+        chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
+    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
+                           variants=tuple(chosen), log=click.echo, creep=creep,
                            include_drafts=include_drafts, force=force, jobs=jobs))
 
 
@@ -159,6 +175,116 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
     sides = "one-sided" if single_sided else "double-sided"
     click.echo(f"sent {job.pdf} to printer {job.printer}: job {job.job_id}, "
                f"{copies} cop{'y' if copies == 1 else 'ies'}, {sides}")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--patient", required=True, help="The patient's name, printed on the handout only.")
+@click.option("--prescriber", default="", help="Who prepared it, e.g. 'Dr Ana Diaz'.")
+@click.option("--plan", default="", help="The patient's instructions (plain text; line breaks are kept).")
+@click.option("--next-visit", default="", metavar="YYYY-MM-DD", help="The date of the next visit.")
+@click.option("--lang", type=click.Choice(("en",)), default="en", show_default=True)
+@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@click.option("--password", "ask_password", is_flag=True,
+              help="Ask for a password and encrypt the PDF (AES-256) for email.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The PDF to write. Name it by handout, not by patient.")
+@brand_option
+@click.pass_context
+def personalize(ctx, slug, patient, prescriber, plan, next_visit, lang, paper, ask_password, output, brand):
+    """Make one patient's copy of a handout, with their name and plan on it."""
+    from handout_builder.output import write_atomic
+    from handout_builder.personalize import personalize as run_personalize
+
+    # Asked for, not an option value: a password on the command line stays in the shell history.
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True) if ask_password else None
+    values = dict(slug=slug, patient=patient, prescriber=prescriber, plan=plan, next_visit=next_visit,
+                  lang=lang, paper=paper, password=password, output=str(output))
+    data, pages, _ = _run(lambda: run_personalize(_project(ctx), values, brand))
+    write_atomic(output, data)
+    click.echo(f"wrote {output} ({pages} page{'s' if pages != 1 else ''}); " + (
+        "encrypted with AES-256" if password else "not encrypted: no password given (use --password "
+        "before emailing it)"))
+
+
+def smtp_options(command):
+    for option in reversed((
+        click.option("--smtp-host", help="SMTP server (default: the brand file's [smtp] host). "
+                     "Without one, .eml drafts are written beside the PDFs."),
+        click.option("--smtp-port", type=int, help="SMTP port.  [default: [smtp] port, or 587]"),
+        click.option("--smtp-starttls/--no-smtp-starttls", default=None,
+                     help="Use STARTTLS.  [default: [smtp] starttls, or yes]"),
+        click.option("--smtp-user", help="SMTP login.  [default: [smtp] user]"),
+        click.option("--smtp-password-env", metavar="NAME", help="The environment variable holding the "
+                     "SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
+        click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the "
+                     "clinic's email]"),
+    )):
+        command = option(command)
+    return command
+
+
+def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp):
+    from handout_builder.batch import build_batch, deliver, plan_batch
+    from handout_builder.mail import smtp_settings
+    from handout_builder.problems import Problems
+
+    root = _project(ctx)
+    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send))
+    settings = None
+    if send:
+        problems = Problems(root)
+        settings = smtp_settings(plan.personalizer.library.clinic.brand_file, problems, **smtp)
+        _run(problems.raise_if_any)
+    with click.progressbar(length=len(plan.rows), label="rendering", file=sys.stderr) as bar:
+        result = build_batch(plan, out_dir, jobs, brand, on_done=bar.update)
+    delivery = deliver(plan, result, settings) if send else None
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    encrypted = sum(1 for row, _ in result.built if row.request.password)
+    click.echo(f"built {len(result.built)} of {plan.total} rows into {out_dir}"
+               + (f"; {len(result.failed_lines)} rows failed" if result.failed_lines else ""))
+    if result.built:
+        plain = len(result.built) - encrypted
+        click.echo(f"encrypted (AES-256): {encrypted}; not encrypted (no password): {plain}")
+    if delivery is not None:
+        click.echo(f"sent {len(delivery.sent)} emails through {settings.host}" if settings.host else
+                   f"no SMTP server configured: wrote {len(delivery.drafts)} .eml drafts to {out_dir}")
+    if result.problems:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
+@click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
+@click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
+@smtp_options
+@brand_option
+@click.pass_context
+def batch(ctx, csv_file, out_dir, jobs, send, brand, **smtp):
+    """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
+    lang, paper, and optional email, password)."""
+    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp))
+
+
+@cli.command()
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Output folder for the PDFs and any .eml drafts.")
+@click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
+@smtp_options
+@brand_option
+@click.pass_context
+def email(ctx, csv_file, out_dir, jobs, brand, **smtp):
+    """Same as `batch --send`: build each row's handout and email it (or write an .eml draft)."""
+    _batch(ctx, csv_file, out_dir, jobs, brand, True, _smtp(smtp))
+
+
+def _smtp(options: dict) -> dict:
+    return dict(host=options["smtp_host"], port=options["smtp_port"], starttls=options["smtp_starttls"],
+                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"])
 
 
 if __name__ == "__main__":

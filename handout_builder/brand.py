@@ -42,9 +42,9 @@ def read_brand_file(path: Path, problems: Problems) -> tuple[Clinic | None, Fiel
                       lines={k: n for (t, k), n in lines.items() if t == name and k})
 
     for name in data:
-        if name not in ("clinic", "colors", "brochure"):
+        if name not in ("clinic", "colors", "brochure", "smtp"):  # [smtp] is read by the mail stage
             problems.add(path, lines.get((name, "")) or lines.get(("", name)),
-                         f"unknown table [{name}] (known: [clinic], [colors], [brochure])")
+                         f"unknown table [{name}] (known: [clinic], [colors], [brochure], [smtp])")
     clinic, colors = table("clinic"), table("colors")
     if clinic is None or colors is None:
         return None, table("brochure", required=False)

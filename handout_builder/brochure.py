@@ -18,8 +18,18 @@ def qr_code(url: str, label: str) -> Markup:
     return Markup(svg)
 
 
+# Designed pages, in the order they are added before the back cover, to pad a printed brochure to a
+# multiple of four pages (a folded sheet holds four): never a stray blank page.
+FILLERS = {0: (), 1: ("notes",), 2: ("notes", "care-team"), 3: ("notes", "notes", "care-team")}
+
+
+def fillers_for(pages: int) -> tuple[str, ...]:
+    """The filler pages that bring a brochure of `pages` pages up to a multiple of four."""
+    return FILLERS[-pages % 4]
+
+
 def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
-                  include_drafts: bool = False, content_version: str = "") -> str:
+                  fillers: tuple[str, ...] = (), include_drafts: bool = False, content_version: str = "") -> str:
     """The brochure; draft handouts stay out of it unless asked for (they still build on their own)."""
     library = renderer.library
     plan = library.brochure
@@ -32,5 +42,5 @@ def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
     return renderer.render(
         "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,
         reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
-        qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"),
+        qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"), fillers=fillers,
         **renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
 from typing import TYPE_CHECKING
 
 from .fingerprint import Inputs, Record, content_version
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 BROCHURE = "brochure"
 REGULAR = "regular"
+PRINT_SHOP = "print-shop"
+BOOKLET = "booklet"  # the print-shop edition imposed 2-up: rendered with the print-shop styles
+LEAFLET = "leaflet"  # leaflet.LEAFLET; the stages that render are imported only when something renders
 CATALOG = "index.html"  # catalog.INDEX; not imported from there, as the catalog stage loads pypdfium2
 
 
@@ -36,7 +40,7 @@ class Edition:
 
     def path(self, slug: str) -> str:
         """Output path relative to the output folder: the file name says what it is."""
-        suffix = "" if self.variant == REGULAR else f".{self.variant}"
+        suffix = "" if self.variant == REGULAR else "." + self.variant.replace("+", ".")
         return f"{self.lang}/{self.paper}/{slug}{suffix}.pdf"
 
 
@@ -45,7 +49,7 @@ class Job:
     """One PDF to make."""
 
     slug: str
-    kind: str  # topic, drug or brochure
+    kind: str  # topic, drug, brochure or leaflet
     title: str
     reviewed_on: str
     edition: Edition
@@ -65,65 +69,93 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
     newest = max(library.handout(s).review.reviewed_on for s in (*brochure.topics, *brochure.drugs))
     jobs = []
     for edition in editions:
-        jobs += [Job(h.slug, h.kind, h.title, h.review.reviewed_on.isoformat(), edition)
-                 for h in library.handouts if not slugs or h.slug in slugs]
-        if not slugs:
-            jobs.append(Job(BROCHURE, BROCHURE, brochure.title, newest.isoformat(), edition))
+        for slug, kind, made in outputs(edition, [(h.slug, h.kind) for h in library.handouts], slugs):
+            if kind == BROCHURE:
+                jobs.append(Job(slug, kind, brochure.title, newest.isoformat(), made))
+            elif kind == LEAFLET:
+                jobs.append(Job(slug, kind, f"{brochure.title} (leaflet)", newest.isoformat(), made))
+            else:
+                handout = known[slug]
+                jobs.append(Job(slug, kind, handout.title, handout.review.reviewed_on.isoformat(), made))
     return jobs
+
+
+def outputs(edition: Edition, handouts: list[tuple[str, str]],
+            slugs: list[str]) -> list[tuple[str, str, Edition]]:
+    """(slug, kind, edition) of each output an edition makes, from (slug, kind) of every handout: the
+    rule both the plan and the no-change check follow."""
+    parts = edition.variant.split("+")
+    if LEAFLET in parts:  # "leaflet" picks the output; the variant is what else was asked for
+        rest = "+".join(p for p in parts if p != LEAFLET) or REGULAR
+        return [(LEAFLET, LEAFLET, Edition(edition.lang, edition.paper, rest))]
+    if PRINT_SHOP in parts or BOOKLET in parts:  # print production is for the brochure only
+        return [(BROCHURE, BROCHURE, edition)]
+    made = [(slug, kind, edition) for slug, kind in handouts if not slugs or slug in slugs]
+    return made + ([] if slugs else [(BROCHURE, BROCHURE, edition)])
 
 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
-          log: Callable[[str], None] = print, include_drafts: bool = False, force: bool = False,
-          jobs: int | None = None, lang: str = "en") -> list[ManifestEntry]:
+          log: Callable[[str], None] = print, creep: float = 0.0, include_drafts: bool = False,
+          force: bool = False, jobs: int | None = None, lang: str = "en") -> list[ManifestEntry]:
     """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries.
+
+    A variant joins its parts with "+": "print-shop", "booklet" (with `creep` in pt), "leaflet" and
+    "grayscale" combine, e.g. "booklet+grayscale".
 
     Outputs whose fingerprint is unchanged and whose file is intact are kept, unless `force`; keeping
     the HTML (`html_dir`) renders everything asked for. `jobs` processes render (default: one per core).
     """
     out_dir = out_dir or root / "out"
     slugs = list(slugs or [])
+    settings = Settings(include_drafts, creep)
     inputs = Inputs(root, brand_file, lang)
     if not force and html_dir is None:
         # Reading needs no lock: every file is replaced atomically, and a record that does not match
         # the PDFs sends the build down the full path, which takes the lock and looks again.
-        kept = _all_fresh(inputs, slugs, [Edition(lang, paper, v) for v in variants], out_dir,
-                          include_drafts)
+        kept = _all_fresh(inputs, slugs, [Edition(lang, paper, v) for v in variants], out_dir, settings)
         if kept is not None:
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
-    return _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log,
-                  include_drafts, force or html_dir is not None, jobs)
+    return _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, settings,
+                  force or html_dir is not None, jobs)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Build options that change some outputs' PDFs beyond their edition."""
+
+    include_drafts: bool = False  # the brochure and leaflet list drafts too
+    creep: float = 0.0  # booklet creep compensation, pt
+
+    def options(self, kind: str, edition: Edition) -> tuple[str, ...]:
+        """What goes into an output's fingerprint besides its input files."""
+        drafts = ("with drafts",) if self.include_drafts and kind in (BROCHURE, LEAFLET) else ()
+        creep = (f"creep {self.creep}",) if BOOKLET in edition.variant.split("+") else ()
+        return (edition.lang, edition.paper, edition.variant, *drafts, *creep)
 
 
 def _all_fresh(inputs: Inputs, slugs: list[str], editions: list[Edition], out_dir: Path,
-               include_drafts: bool) -> list[ManifestEntry] | None:
+               settings: Settings) -> list[ManifestEntry] | None:
     """The manifest entries of every wanted output if all are up to date, judged from raw files only
     (nothing parsed, WeasyPrint not imported); None if anything needs the full build."""
-    outputs = inputs.outputs(slugs)
-    if outputs is None or (not slugs and not (out_dir / CATALOG).is_file()):
+    handouts = inputs.handouts(slugs)
+    if handouts is None or (not slugs and not (out_dir / CATALOG).is_file()):
         return None
     record = Record(out_dir)
     paths = set()
     for edition in editions:
-        for slug, kind in outputs:
-            path = edition.path(slug)
-            options = _options(edition, kind, include_drafts)
-            if not record.is_fresh(path, inputs.fingerprint(slug, kind, *options)):
+        for slug, kind, made in outputs(edition, handouts, slugs):
+            path = made.path(slug)
+            if not record.is_fresh(path, inputs.fingerprint(slug, kind, *settings.options(kind, made))):
                 return None
             paths.add(path)
     entries = [e for e in read_manifest(out_dir) if e.path in paths]
     return entries if len(entries) == len(paths) else None
 
 
-def _options(edition: Edition, kind: str, include_drafts: bool) -> tuple[str, ...]:
-    """The options that change an output's PDF (drafts only change the brochure)."""
-    drafts = ("with drafts",) if include_drafts and kind == BROCHURE else ()
-    return (edition.lang, edition.paper, edition.variant, *drafts)
-
-
-def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, include_drafts,
-           force, processes) -> list[ManifestEntry]:
+def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, log, settings, force,
+           processes) -> list[ManifestEntry]:
     from .content import load_library
     from .pdf import asset_roots, check_stylesheets, make_fetcher
     from .render import Renderer
@@ -142,16 +174,18 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     with build_lock(out_dir):
         remove_leftovers(out_dir)
         record = Record(out_dir)
-        fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind, *_options(job.edition, job.kind,
-                                                                                   include_drafts))
+        fingerprints = {job.path: inputs.fingerprint(job.slug, job.kind,
+                                                     *settings.options(job.kind, job.edition))
                         for job in jobs}
         listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
         stale = [job for job in jobs if force or job.path not in listed
                  or not record.is_fresh(job.path, fingerprints[job.path])]
         rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
-                              html_dir, processes, include_drafts)
+                              html_dir, settings, processes)
         for result in rendered:
             problems.items += result.problems
+            for note in result.notes:
+                log(note)
         problems.raise_if_any()
 
         # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.

@@ -35,35 +35,32 @@ class Inputs:
 
     def __init__(self, root: Path, brand_file: Path | None = None, lang: str = "en"):
         self.root = root.resolve()
-        self.handouts = self.root / "handouts"
-        self.brand_file = (brand_file or self.handouts / "clinic.toml").resolve()
+        self.folder = self.root / "handouts"
+        self.brand_file = (brand_file or self.folder / "clinic.toml").resolve()
         self.lang = lang
         self._hashes: dict[Path, str] = {}
         self._shared: list | None = None
         # slug -> (kind, path); None when a file name is unexpected (the content stage reports it).
         self.content: dict[str, tuple[str, Path]] | None = {}
         for folder, ext, kind in FOLDER_KINDS:
-            directory = self.handouts / folder
+            directory = self.folder / folder
             names = sorted(p.name for p in directory.iterdir()) if directory.is_dir() else []
             for name in names:
                 if name.startswith("."):
                     continue
                 match = CONTENT_FILE.match(name)
-                if not match or match["ext"] != ext or match["slug"] in self.content:
+                if not match or match["ext"] != ext or (match["lang"] == lang and match["slug"] in self.content):
                     self.content = None
                     return
                 if match["lang"] == lang:
                     self.content[match["slug"]] = (kind, directory / name)
 
-    def outputs(self, slugs: list[str]) -> list[tuple[str, str]] | None:
-        """(slug, kind) of every output a build of `slugs` makes, or None when only the full content
-        stage can tell (an unknown slug or an unexpected file name, to be reported as a problem)."""
+    def handouts(self, slugs: list[str]) -> list[tuple[str, str]] | None:
+        """(slug, kind) of every handout, topics first as the content stage orders them; None when only
+        the content stage can tell (an unknown slug or an unexpected file name, to report as a problem)."""
         if self.content is None or any(s not in self.content for s in slugs):
             return None
-        chosen = [(slug, kind) for slug, (kind, _) in self.content.items() if not slugs or slug in slugs]
-        # Topics before drugs, as the content stage orders them.
-        chosen.sort(key=lambda item: [k for _, _, k in FOLDER_KINDS].index(item[1]))
-        return chosen + ([] if slugs else [("brochure", "brochure")])
+        return [(slug, kind) for slug, (kind, _) in self.content.items()]
 
     def fingerprint(self, slug: str, kind: str, *options: str) -> str:
         """The output's fingerprint; `options` are what changes its PDF: language, paper, variant..."""
@@ -74,7 +71,7 @@ class Inputs:
     def _content_of(self, slug: str, kind: str) -> list[Path]:
         """The content files one output reads: its own, and every drug for a [[drug-table]]."""
         content = self.content or {}
-        if kind == "brochure":
+        if kind in ("brochure", "leaflet"):
             plan = self._brochure_plan()
             slugs = [s for s in content if plan is None or s in plan]
         else:
@@ -85,7 +82,7 @@ class Inputs:
         return sorted(set(paths))
 
     def _brochure_plan(self) -> set[str] | None:
-        for brand in (self.brand_file, self.handouts / "clinic.toml"):
+        for brand in (self.brand_file, self.folder / "clinic.toml"):
             try:
                 table = tomllib.loads(self._bytes(brand).decode("utf-8")).get("brochure")
             except (OSError, ValueError):
@@ -98,9 +95,9 @@ class Inputs:
         """What every output reads: brand, logo, sources, glossary, templates, styles, images, fonts,
         and the code and versions that turn them into PDFs."""
         if self._shared is None:
-            files = [self.handouts / "sources.yaml", self.handouts / f"glossary.{self.lang}.yaml",
-                     self.handouts / "clinic.toml"]
-            for folder in (self.root / "templates", self.root / "styles", self.handouts / "images"):
+            files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
+                     self.folder / "clinic.toml"]
+            for folder in (self.root / "templates", self.root / "styles", self.folder / "images"):
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))

@@ -40,10 +40,10 @@ def project(tmp_path) -> Path:
     return make_project(tmp_path / "project")
 
 
-def run(*args: str, project: Path | None = None):
-    """Run the CLI in-process; returns click's Result (exit_code, output, stderr)."""
+def run(*args: str, project: Path | None = None, input: str | None = None):
+    """Run the CLI in-process (`input` is typed at its prompts); returns click's Result."""
     prefix = ["--project", str(project)] if project else []
-    return CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False)
+    return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ ALL = {"about-patches", "testinib", "brochure"}
 def fingerprints(project: Path) -> dict[str, str]:
     inputs = Inputs(project)
     return {slug: inputs.fingerprint(slug, kind, "en", "letter", "regular")
-            for slug, kind in inputs.outputs([])}
+            for slug, kind in [*inputs.handouts([]), ("brochure", "brochure")]}
 
 
 def changed_outputs(project: Path, edit) -> set[str]:

@@ -1,0 +1,189 @@
+"""Batch stage: a CSV of patients to one personalised PDF per row. Each row is checked on its own (a bad
+row is reported by its line number and skipped), and rows render on every core.
+
+Files are named by row number and slug, never by patient.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .mail import SmtpSettings, compose, send, write_draft
+from .output import write_atomic
+from .personalize import Personalizer, Request, check_request
+from .problems import BuildFailed, Problem, Problems
+
+COLUMNS = ("slug", "patient", "prescriber", "plan", "next_visit", "lang", "paper")
+OPTIONAL_COLUMNS = ("email", "password")
+# One plain address: no display name, no list, nothing that could add a header.
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One checked CSV row: what to build and where to send it."""
+
+    line: int  # the CSV line the row starts on: how rows are named in every message
+    request: Request
+    email: str | None
+
+    @property
+    def stem(self) -> str:
+        return f"row-{self.line:04d}-{self.request.slug}"
+
+
+@dataclass
+class BatchPlan:
+    """The rows to build, and the rows refused with their problems."""
+
+    csv_path: Path
+    rows: list[Row]
+    problems: list[Problem]
+    total: int
+    personalizer: Personalizer
+
+
+@dataclass
+class BatchResult:
+    built: list[tuple[Row, Path]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    failed_lines: set[int] = field(default_factory=set)
+
+
+def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_email: bool = False,
+               today: date | None = None) -> BatchPlan:
+    """Read and check every row. A problem with the file itself (not found, missing columns) is
+    BuildFailed; a problem with one row only refuses that row."""
+    personalizer = Personalizer(root, brand_file)
+    today = today or date.today()
+    problems = Problems()
+    where = str(csv_path)
+    try:
+        text = csv_path.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+    except FileNotFoundError:
+        raise BuildFailed([Problem(where, None, "CSV file not found")], "nothing was built") from None
+    except UnicodeDecodeError:
+        raise BuildFailed([Problem(where, None, "the CSV is not UTF-8 text: save it as 'CSV UTF-8'")],
+                          "nothing was built") from None
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    header = reader.fieldnames or []
+    missing = [c for c in COLUMNS if c not in header]
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
+    if missing or unknown:
+        for message in ([f"missing column '{c}'" for c in missing]
+                        + [f"unknown column '{c}'" for c in unknown]):
+            problems.add(where, 1, message + f" (columns: {', '.join(COLUMNS + OPTIONAL_COLUMNS)})")
+        problems.raise_if_any()
+
+    rows: list[Row] = []
+    total = 0
+    line = reader.line_num + 1
+    for record in reader:
+        total += 1
+        row_problems: list[str] = []
+        report = row_problems.append
+        if None in record:
+            report("more fields than columns: check the quoting")
+        request = check_request(record, personalizer.slugs, personalizer.langs, today, report)
+        email = (record.get("email") or "").strip() or None
+        if email is not None and not EMAIL.match(email):
+            report("email is not an email address")
+        elif email is None and need_email:
+            report("email is empty: it is needed to send the handout")
+        if row_problems or request is None:
+            for message in row_problems:
+                problems.add(where, line, message)
+        else:
+            rows.append(Row(line, request, email))
+        line = reader.line_num + 1  # a quoted field may span lines: the next row starts after this one
+    return BatchPlan(csv_path, rows, problems.items, total, personalizer)
+
+
+# Each worker process loads the project once and keeps it for every row it renders.
+_worker: Personalizer | None = None
+
+
+def _start_worker(root: Path, brand_file: Path | None) -> None:
+    global _worker
+    _worker = Personalizer(root, brand_file)
+
+
+def _render_in_worker(request: Request) -> tuple[bytes | None, list[str]]:
+    return _render(_worker, request)
+
+
+def _render(personalizer: Personalizer, request: Request) -> tuple[bytes | None, list[str]]:
+    try:
+        data, _pages = personalizer.render(request)
+    except BuildFailed as failure:
+        return None, [str(p) for p in failure.problems]
+    return data, []
+
+
+def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None, brand_file: Path | None = None,
+                on_done: Callable[[int], None] = lambda n: None) -> BatchResult:
+    """Render every checked row (on `jobs` processes, default every core) and write each PDF as it comes."""
+    result = BatchResult(problems=list(plan.problems), failed_lines={p.line for p in plan.problems})
+    jobs = jobs or os.cpu_count() or 1
+    jobs = min(jobs, len(plan.rows)) or 1
+
+    def finished(row: Row, data: bytes | None, messages: list[str]) -> None:
+        if data is None:
+            result.failed_lines.add(row.line)
+            result.problems += [Problem(str(plan.csv_path), row.line, m) for m in messages]
+        else:
+            path = out_dir / f"{row.stem}.pdf"
+            write_atomic(path, data)
+            result.built.append((row, path))
+        on_done(1)
+
+    if jobs == 1:
+        for row in plan.rows:
+            finished(row, *_render(plan.personalizer, row.request))
+    else:
+        root = plan.personalizer.root
+        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(root, brand_file)) as pool:
+            futures = {pool.submit(_render_in_worker, row.request): row for row in plan.rows}
+            for future in as_completed(futures):
+                finished(futures[future], *future.result())
+    result.built.sort(key=lambda item: item[0].line)
+    result.problems.sort(key=lambda p: (p.line or 0, p.message))
+    return result
+
+
+@dataclass
+class Delivery:
+    sent: list[int] = field(default_factory=list)  # row lines
+    drafts: list[Path] = field(default_factory=list)
+
+
+def deliver(plan: BatchPlan, result: BatchResult, settings: SmtpSettings) -> Delivery:
+    """Email each built PDF whose row has an address: through SMTP if a host is set, else as .eml drafts
+    beside the PDFs. Problems join the result's, by row."""
+    library = plan.personalizer.library
+    delivery = Delivery()
+    messages = []
+    for row, path in result.built:
+        if row.email:
+            message = compose(library.root, library.clinic, library.handout(row.request.slug),
+                              row.request.personal.prescriber, row.email, settings.sender,
+                              path.read_bytes(), encrypted=bool(row.request.password))
+            messages.append((row, path, message))
+    if settings.host:
+        problems = Problems()
+        delivery.sent = send(settings, [(row.line, m) for row, _, m in messages], str(plan.csv_path), problems)
+        result.problems += problems.items
+        result.failed_lines |= {p.line for p in problems.items if p.line}
+    else:
+        for row, path, message in messages:
+            draft = path.with_suffix(".eml")
+            write_draft(draft, message)
+            delivery.drafts.append(draft)
+    return delivery

@@ -1,0 +1,245 @@
+"""Personalised handouts: the patient block, encryption, hostile fields, and where the name must not go."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import gc
+import logging
+import tempfile
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+from pypdf.generic import ByteStringObject, DictionaryObject, ArrayObject, StreamObject, TextStringObject
+
+from conftest import pdf_text, run
+from handout_builder.problems import BuildFailed
+from handout_builder.personalize import MAX_NAME, Personalizer, check_request
+
+PATIENT = "Zelda Quixotic-Farnsworth"
+PLAN = "Apply a thin layer twice a day.\nStop if the skin burns."
+
+
+def squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def everything_in(reader: PdfReader) -> bytes:
+    """Every string and every decoded stream reachable from the trailer: the info dictionary, the XMP
+    metadata, the structure tree, the outline, fonts and page content (which holds glyph ids, not text)."""
+    seen, chunks = set(), []
+
+    def walk(obj):
+        if hasattr(obj, "idnum"):
+            if obj.idnum in seen:
+                return
+            seen.add(obj.idnum)
+            obj = obj.get_object()
+        if isinstance(obj, StreamObject):
+            chunks.append(obj.get_data())
+        if isinstance(obj, DictionaryObject):
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, ArrayObject):
+            for value in obj:
+                walk(value)
+        elif isinstance(obj, (TextStringObject, ByteStringObject)):
+            chunks.append(obj.original_bytes if hasattr(obj, "original_bytes") else bytes(obj))
+            chunks.append(str(obj).encode("utf-8"))
+
+    walk(reader.trailer)
+    return b"\n".join(chunks)
+
+
+def assert_name_not_in_pdf_objects(reader: PdfReader, name: str) -> None:
+    data = everything_in(reader)
+    assert len(data) > 10_000  # the walk reached the document, not just the trailer
+    for encoding in ("utf-8", "utf-16-be", "latin-1"):
+        assert name.encode(encoding) not in data, encoding
+    assert reader.xmp_metadata is not None
+    assert reader.metadata.title and name not in str(dict(reader.metadata))
+
+
+@pytest.fixture(scope="module")
+def personalizer(tmp_path_factory):
+    from conftest import make_project
+
+    return Personalizer(make_project(tmp_path_factory.mktemp("personal") / "project"))
+
+
+def request_for(personalizer, **values):
+    problems: list[str] = []
+    request = check_request({"slug": "testinib", **values}, personalizer.slugs, personalizer.langs,
+                            date(2030, 1, 1), problems.append)
+    return request, problems
+
+
+def test_personalize_every_handout_encrypted_name_only_in_the_page_content(project, tmp_path, monkeypatch,
+                                                                           caplog):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    caplog.set_level(logging.DEBUG)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    slugs = [line.split()[0] for line in run("list", project=project).output.splitlines()]
+    assert slugs == ["about-patches", "testinib"]  # a topic and a drug
+    for slug in slugs:
+        out = project / "handouts-to-send" / f"{slug}.pdf"
+        result = run("personalize", slug, "--patient", PATIENT, "--prescriber", "Dr Ana Díaz", "--plan", PLAN,
+                     "--next-visit", "2099-03-01", "--password", "-o", str(out), project=project,
+                     input="s3cret pass\ns3cret pass\n")
+        assert result.exit_code == 0, result.output
+        assert "encrypted with AES-256" in result.output
+        reader = PdfReader(out)
+        assert reader.is_encrypted
+        assert reader.decrypt("s3cret pass")
+        encryption = reader.trailer["/Encrypt"]
+        assert (encryption["/V"], encryption["/R"]) == (5, 6)  # AES-256
+        permissions = reader.user_access_permissions
+        from pypdf.constants import UserAccessPermissions as Allow
+        assert Allow.PRINT in permissions and Allow.PRINT_TO_REPRESENTATION in permissions
+        assert Allow.EXTRACT_TEXT_AND_GRAPHICS in permissions
+        text = squashed("\n".join(page.extract_text() for page in reader.pages))
+        assert f"Prepared for {PATIENT} by Dr Ana Díaz on" in text
+        assert "Your plan Apply a thin layer twice a day. Stop if the skin burns." in text
+        assert "Your next visit: March 1, 2099" in text
+        assert "/StructTreeRoot" in reader.trailer["/Root"]  # encryption kept the tags
+        assert_name_not_in_pdf_objects(reader, PATIENT)
+        assert PATIENT not in result.output and PATIENT not in str(out)
+    assert PATIENT not in caplog.text
+    gc.collect()  # WeasyPrint removes its font folder when its FontConfiguration goes away
+    assert list(temp.iterdir()) == []  # nothing left in the temporary folder
+    after = sorted(p.relative_to(project) for p in project.rglob("*"))
+    assert [p for p in after if p not in before] == [
+        p.relative_to(project) for p in [project / "handouts-to-send", *(
+            project / "handouts-to-send" / f"{s}.pdf" for s in sorted(slugs))]]
+    assert not (project / "out").exists()  # no manifest, no shared outputs
+
+
+def test_without_a_password_the_output_says_it_is_not_encrypted(project):
+    out = project / "copy.pdf"
+    result = run("personalize", "testinib", "--patient", PATIENT, "-o", str(out), project=project)
+    assert result.exit_code == 0, result.output
+    assert "not encrypted: no password given" in result.output
+    reader = PdfReader(out)
+    assert not reader.is_encrypted
+    assert f"Prepared for {PATIENT} on" in squashed(pdf_text(out))
+    assert "Your plan" not in pdf_text(out)  # no plan, no next visit: no plan box
+    assert_name_not_in_pdf_objects(reader, PATIENT)
+
+
+def test_shared_handouts_have_no_personal_block(sample_build):
+    assert "Prepared for" not in pdf_text(sample_build / "en/letter/testinib.pdf")
+
+
+def test_an_output_file_named_after_the_patient_is_refused(project):
+    result = run("personalize", "testinib", "--patient", "Ann Lee", "-o", str(project / "ann lee.pdf"),
+                 project=project)
+    assert result.exit_code == 1
+    assert "command line: the output file name contains the patient's name" in result.output
+    assert not (project / "ann lee.pdf").exists()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("patient", "", "patient name is empty"),
+    ("patient", "A" * 500, f"patient is 500 characters; at most {MAX_NAME} fit on the handout"),
+    ("patient", "Ann\nLee", "patient has a line break: write it on one line"),
+    ("patient", "Ann\x07Lee", "patient contains the non-printing character U+0007; remove it"),
+    ("prescriber", "Dr\u2028Who", "prescriber contains the non-printing character U+2028; remove it"),
+    ("patient", "\u00ad\u200d", "patient has no visible character"),
+    ("plan", "x" * 1201, "plan is 1201 characters; at most 1200 fit in the plan box"),
+    ("next_visit", "31/12/2099", "next_visit is not a date written YYYY-MM-DD, e.g. 2025-06-30"),
+    ("next_visit", "2029-12-31", "next_visit is in the past"),
+    ("lang", "es", "unknown language 'es' (available: en)"),
+    ("paper", "legal", "unknown paper 'legal' (known: letter, a4)"),
+])
+def test_fields_that_cannot_be_printed_are_refused_clearly(personalizer, field, value, message):
+    values = {"patient": "Ann Lee", field: value}
+    request, problems = request_for(personalizer, **values)
+    assert request is None
+    assert problems == [message]
+
+
+HOSTILE = {
+    "html": '<img src="file:///etc/passwd"><script>alert(1)</script><b>Ann</b>',
+    "css": "</p><style>body { display: none }</style>",
+    "jinja": "{{ clinic.name }} {% raw %}",
+    "url": "https://tracker.example/pixel.png?id=1",
+    "rtl": "מרים כהן عائشة",
+    "emoji": "Ann ❤ ☺ Lee",  # in the fonts here; an emoji outside them is refused (below)
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_hostile_fields_print_as_plain_text_and_fetch_nothing(personalizer, kind, tmp_path):
+    value = HOSTILE[kind]
+    request, problems = request_for(personalizer, patient=value, prescriber=value,
+                                    plan=f"{value}\n{value}\n" + "long plan " * 50)
+    assert problems == []
+    data, pages = personalizer.render(request)
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    text = "".join(pdf_text(path).split())  # a long value may wrap anywhere
+    if kind != "rtl":  # right-to-left runs extract in visual order
+        assert f"Preparedfor{''.join(value.split())}by{''.join(value.split())}" in text
+    for word in value.split():
+        assert word in text
+    assert personalizer.refused == []
+    assert pages == 3
+
+
+def test_characters_no_font_can_print_are_refused_without_quoting_the_name(personalizer):
+    request, problems = request_for(personalizer, patient="Ann \U0001F469 Lee")
+    assert problems == []
+    with pytest.raises(BuildFailed) as failure:
+        personalizer.render(request)
+    assert [p.message for p in failure.value.problems] == [
+        "patient contains U+1F469, which no installed font can print (it would show as an empty box); "
+        "write it another way"]
+
+
+def test_a_long_unbroken_plan_wraps_inside_the_page(personalizer, tmp_path):
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="x" * 1000)
+    data, _ = personalizer.render(request)
+    path = tmp_path / "out.pdf"
+    path.write_bytes(data)
+    assert "x" * 1000 in pdf_text(path).replace("\n", "")
+    import pypdfium2
+    page = pypdfium2.PdfDocument(data)[0]
+    for index in range(page.get_textpage().count_chars()):
+        left, _, right, _ = page.get_textpage().get_charbox(index)
+        assert right <= page.get_width() - 0.7 * 72  # inside the right margin
+
+
+# Arbitrary printable Unicode: validation refuses control and unassigned characters, tested above.
+NAMES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+                min_size=1, max_size=30).filter(
+    lambda s: any(unicodedata.category(c)[0] in "LNPS" for c in s))
+
+
+def visible(text: str) -> str:
+    """What a reader (and text extraction) sees: format characters such as U+00AD are invisible."""
+    return squashed("".join(c for c in text if unicodedata.category(c) != "Cf"))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=NAMES)
+def test_any_printable_name_gives_a_valid_pdf_with_the_name_in_its_text(personalizer, tmp_path, name):
+    request, problems = request_for(personalizer, patient=name, prescriber="Dr Who")
+    assert problems == []
+    try:
+        data, pages = personalizer.render(request)
+    except BuildFailed as failure:  # a character no installed font has is refused, and said so
+        for problem in failure.problems:
+            assert "which no installed font can print" in problem.message
+            assert squashed(name) not in problem.message
+        return
+    path = tmp_path / "property.pdf"
+    path.write_bytes(data)
+    reader = PdfReader(path)
+    assert len(reader.pages) == pages
+    assert visible(name) in visible(pdf_text(path))
