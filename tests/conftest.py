@@ -64,6 +64,15 @@ def real_build(tmp_path_factory) -> Path:
     return out
 
 
+def assert_tagged(reader, lang: str = "en") -> None:
+    """The document-level marks of a tagged PDF (PDF/UA-1) that screen readers rely on."""
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == lang
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+
+
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 

@@ -8,7 +8,7 @@ import re
 
 from pypdf import PdfReader
 
-from conftest import REPO, pdf_text, run
+from conftest import REPO, assert_tagged, pdf_text, run
 
 TOPICS = ["how-jak-inhibitors-work", "phototherapy", "side-effects-and-risks", "vitiligo-treatments",
           "what-is-vitiligo"]
@@ -82,11 +82,7 @@ def test_brochure_outline_has_every_topic_and_drug(real_build):
 
 def test_brochure_is_one_tagged_document(real_build):
     reader = PdfReader(real_build / "en/letter/brochure.pdf")
-    root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root
-    assert bool(root["/MarkInfo"]["/Marked"])
-    assert root["/Lang"] == "en"
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert_tagged(reader)
     assert reader.metadata.title == "Vitiligo and its treatments | Maple Grove Dermatology"
     assert reader.metadata.author == "Maple Grove Dermatology"
     # One render: one embedded program per font face, not one per chapter as a merge would give.
