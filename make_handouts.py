@@ -18,7 +18,7 @@ LANGS = ("en", "es")  # the languages of handout_builder.translation.LANGUAGES
 
 
 def _project(ctx: click.Context) -> Path:
-    from handout_builder.content import find_project
+    from handout_builder.project import find_project
 
     return find_project(ctx.obj["project"])
 
@@ -74,12 +74,15 @@ def _langs(ctx: click.Context, lang: str) -> list[str]:
 @click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
 @click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
+@click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
 @click.pass_context
 def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
-          include_drafts):
+          include_drafts, force, jobs):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
-    --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several). Only PDFs
+    whose inputs changed since the last build into the same folder are rebuilt.
     """
     from handout_builder.build import build as run_build
 
@@ -90,7 +93,21 @@ def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet
     for language in _langs(ctx, lang):
         _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
                                variants=tuple(chosen), log=click.echo, creep=creep,
-                               include_drafts=include_drafts, lang=language))
+                               include_drafts=include_drafts, lang=language, force=force, jobs=jobs))
+
+
+@cli.command()
+@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@brand_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.  [default: out/ in the project]")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
+@click.pass_context
+def watch(ctx, paper, brand, out_dir, jobs):
+    """Build, then rebuild what changed whenever content, templates, styles or the brand file change."""
+    from handout_builder.watch import watch as run_watch
+
+    _run(lambda: run_watch(_project(ctx), paper, brand, out_dir, jobs, log=click.echo))
 
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),

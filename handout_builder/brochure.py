@@ -29,7 +29,7 @@ def fillers_for(pages: int) -> tuple[str, ...]:
 
 
 def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
-                  fillers: tuple[str, ...] = (), include_drafts: bool = False) -> str:
+                  fillers: tuple[str, ...] = (), include_drafts: bool = False, content_version: str = "") -> str:
     """The brochure; draft handouts stay out of it unless asked for (they still build on their own)."""
     library = renderer.library
     plan = library.brochure
@@ -43,4 +43,4 @@ def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
         "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,
         reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
         qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"), fillers=fillers,
-        **renderer.common(paper, variant, Notes(library), full_sources=True))
+        **renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version))

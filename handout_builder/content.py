@@ -9,26 +9,16 @@ from .brand import read_brand_file, read_brochure_plan
 from .fields import Fields, parse_yaml
 from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, LeafletText, Library,
                     RegulatoryStatus, Review, Source, Topic, TrialResult)
-from .problems import BuildFailed, Problem, Problems
+from .problems import Problems
+from .project import PROJECT_FOLDERS, find_project  # noqa: F401  (the content stage's callers use them)
 from .prose import ProseReader
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
-PROJECT_FOLDERS = ("handouts", "templates", "styles")
 # JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
 # warning, and cite the label, so that a new file cannot leave the warning out unnoticed (in any language).
 JAK_CLASS = re.compile(r"\bJAK inhibitor\b|\binhibidor(?:es)? de (?:la )?JAK\b", re.IGNORECASE)
 
-
-def find_project(start: Path) -> Path:
-    """The folder holding handouts/, templates/ and styles/: `start` or one of its parents."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if all((folder / name).is_dir() for name in PROJECT_FOLDERS):
-            return folder
-    raise BuildFailed([Problem(str(start), None,
-                               "no project folder found here or above (one holding handouts/, templates/ "
-                               "and styles/); run inside it or pass --project DIR")], "nothing was done")
 
 
 def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -> Library:

@@ -6,10 +6,12 @@ import hashlib
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+LOCK = ".build.lock"
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,47 @@ def update_manifest(out_dir: Path, written: list[ManifestEntry]) -> list[Manifes
     new_paths = {e.path for e in written}
     kept = [e for e in read_manifest(out_dir) if e.path not in new_paths and (out_dir / e.path).is_file()]
     entries = sorted([*kept, *written], key=lambda e: e.path)
+    _write_manifest(out_dir, entries)
+    return entries
+
+
+def _write_manifest(out_dir: Path, entries: list[ManifestEntry]) -> None:
     text = json.dumps([asdict(e) for e in entries], indent=2, ensure_ascii=False) + "\n"
     write_atomic(out_dir / MANIFEST, text.encode("utf-8"))
-    return entries
+
+
+@contextmanager
+def build_lock(out_dir: Path):
+    """Hold an exclusive lock on the output folder: a second build into it waits for the first, so two
+    builds never interleave their files, manifest and fingerprints."""
+    import fcntl
+
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(out_dir / LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # the kernel drops it if the build is killed
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except BaseException:
+        # A first build that failed (e.g. a WeasyPrint problem) leaves no output folder behind.
+        if created and [p.name for p in out_dir.iterdir()] == [LOCK]:
+            (out_dir / LOCK).unlink()
+            out_dir.rmdir()
+        raise
+
+
+def retract(out_dir: Path, paths: set[str]) -> None:
+    """Drop entries from the manifest before their files are replaced, so that at every moment (even
+    after a kill) each manifest entry describes the file on disk."""
+    entries = read_manifest(out_dir)
+    if any(e.path in paths for e in entries):
+        _write_manifest(out_dir, [e for e in entries if e.path not in paths])
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Delete temporary files a killed build left behind (call with the build lock held)."""
+    for temp in out_dir.rglob(".*.tmp"):
+        temp.unlink(missing_ok=True)

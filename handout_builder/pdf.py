@@ -106,13 +106,20 @@ def check_stylesheets(root: Path, fetcher, problems: Problems) -> None:
 
 
 def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
-               problems: Problems) -> tuple[bytes, int] | None:
-    """Render one HTML document to PDF bytes and its page count; report problems under `what`."""
+               problems: Problems, content_version: str = "") -> tuple[bytes, int] | None:
+    """Render one HTML document to PDF bytes and its page count; report problems under `what`.
+    `content_version` goes into the document information as /ContentVersion."""
     from weasyprint import HTML
+
+    def add_version(document, pdf):
+        import pydyf
+
+        if content_version:
+            pdf.info["ContentVersion"] = pydyf.String(content_version)
 
     with weasyprint_warnings() as records:
         document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version)
     for url in dict.fromkeys(refused):
         problems.add(what, None, f"refused to fetch {url}: only files in the project's styles/, "
                      "handouts/images/ and the brand file's folder are read")

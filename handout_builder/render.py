@@ -125,10 +125,12 @@ class Renderer:
             self.problems.add(self.root / "templates" / template, None, f"template not found: {error.name}")
         return ""
 
-    def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False) -> dict:
+    def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False,
+               content_version: str = "") -> dict:
         """What every template gets. A variant adds styles/variants/<variant>.css after the base styles,
         then <variant>.<paper>.css for what differs by paper (e.g. 3 mm of bleed on A4, 0.125 in on
         letter). A combined variant ("booklet+grayscale") adds the files of each of its parts.
+        `content_version` (from the output's fingerprint) is printed in the footer.
         """
         from .grayscale import grayscale_clinic
         from .pdf import font_faces  # the font files live where the font package was installed
@@ -144,13 +146,14 @@ class Renderer:
             clinic = grayscale_clinic(clinic)
         return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
-                    font_faces=font_faces(), full_sources=full_sources)
+                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version)
 
-    def handout(self, slug: str, paper: Paper, variant: str = "regular", personal=None) -> str:
+    def handout(self, slug: str, paper: Paper, variant: str = "regular", personal=None,
+                content_version: str = "") -> str:
         """`personal` (a personalize.Personal) adds the patient's block; None for shared outputs."""
         handout = self.library.handout(slug)
         return self.render("handout.html.j2", handout=handout, personal=personal,
-                           **self.common(paper, variant, Notes(self.library)))
+                           **self.common(paper, variant, Notes(self.library), content_version=content_version))
 
 
 def _style_order(path: Path) -> tuple[int, str]:

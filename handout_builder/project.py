@@ -1,0 +1,23 @@
+"""Project stage: find the project folder (the one holding handouts/, templates/ and styles/).
+
+Kept apart from the content stage so that commands can find the project without loading its parsers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .problems import BuildFailed, Problem
+
+PROJECT_FOLDERS = ("handouts", "templates", "styles")
+
+
+def find_project(start: Path) -> Path:
+    """The folder holding handouts/, templates/ and styles/: `start` or one of its parents."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if all((folder / name).is_dir() for name in PROJECT_FOLDERS):
+            return folder
+    raise BuildFailed([Problem(str(start), None,
+                               "no project folder found here or above (one holding handouts/, templates/ "
+                               "and styles/); run inside it or pass --project DIR")], "nothing was done")

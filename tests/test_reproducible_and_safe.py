@@ -1,0 +1,105 @@
+"""Byte-reproducible output, the content version, and crash and concurrency safety of the output folder."""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from conftest import REPO, make_project, pdf_text, run
+
+BUILD = [sys.executable, "-c", "import sys; from make_handouts import cli; cli(sys.argv[1:])"]
+
+
+def pdfs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.pdf"))}
+
+
+def test_two_fresh_copies_build_identical_bytes_serial_or_parallel(sample_build, tmp_path):
+    copy = make_project(tmp_path / "copy")
+    assert run("build", "--jobs", "1", project=copy).exit_code == 0
+    assert pdfs(copy / "out") == pdfs(sample_build)
+    assert len(pdfs(sample_build)) == 3
+    assert (copy / "out/manifest.json").read_bytes() == (sample_build / "manifest.json").read_bytes()
+
+
+def test_every_pdf_carries_its_content_version_in_footer_and_metadata(sample_build):
+    record = json.loads((sample_build / "fingerprints.json").read_text())
+    for path, entry in record.items():
+        version = entry["fingerprint"][:10]
+        reader = PdfReader(sample_build / path)
+        assert reader.metadata["/ContentVersion"] == version
+        assert f"Version {version}" in pdf_text(sample_build / path)
+        assert entry["sha256"] == hashlib.sha256((sample_build / path).read_bytes()).hexdigest()
+
+
+def assert_consistent(out: Path) -> None:
+    """No PDF in the folder is truncated or unreadable; every manifest entry describes its file."""
+    for path in out.rglob("*.pdf"):
+        reader = PdfReader(path, strict=True)
+        assert len(reader.pages) >= 1
+        assert reader.trailer["/Root"]["/StructTreeRoot"]
+    manifest = out / "manifest.json"
+    if manifest.exists():
+        for entry in json.loads(manifest.read_text()):
+            data = (out / entry["path"]).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
+
+
+def test_builds_killed_at_random_moments_leave_no_broken_pdf(sample_build, tmp_path):
+    project = make_project(tmp_path / "project")
+    command = [*BUILD, "--project", str(project), "build", "--force", "--jobs", "1"]
+    started = time.monotonic()
+    subprocess.run(command, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    rng = random.Random(20261122)
+    for _ in range(20):
+        build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, duration * 1.1))  # before 0.3 s Python is still starting
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        assert_consistent(project / "out")
+    result = run("build", project=project)
+    assert result.exit_code == 0, result.output
+    assert_consistent(project / "out")
+    assert pdfs(project / "out") == pdfs(sample_build)
+    assert (project / "out/manifest.json").read_bytes() == (sample_build / "manifest.json").read_bytes()
+    assert not list((project / "out").rglob("*.tmp"))
+
+
+def test_a_build_waits_for_another_build_into_the_same_folder(tmp_path):
+    project = make_project(tmp_path / "project")
+    out = project / "out"
+    out.mkdir()
+    with open(out / ".build.lock", "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # as a running build holds it
+        waiting = subprocess.Popen([*BUILD, "--project", str(project), "build", "testinib"],
+                                   stdout=subprocess.PIPE, text=True)
+        time.sleep(3)
+        assert waiting.poll() is None
+        assert not (out / "manifest.json").exists()
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+    assert waiting.wait(timeout=120) == 0
+    assert "wrote" in waiting.stdout.read()
+    assert_consistent(out)
+
+
+def test_two_builds_started_at_once_do_not_corrupt_each_other(sample_build, tmp_path):
+    project = make_project(tmp_path / "project")
+    builds = [subprocess.Popen([*BUILD, "--project", str(project), "build"], stdout=subprocess.PIPE, text=True)
+              for _ in range(2)]
+    outputs = [b.communicate(timeout=300)[0] for b in builds]
+    assert [b.returncode for b in builds] == [0, 0]
+    # One built everything; the other waited for it and found everything up to date.
+    assert sorted(".pdf (" in o for o in outputs) == [False, True]
+    assert any("up to date: 3" in o for o in outputs)
+    assert pdfs(project / "out") == pdfs(sample_build)
+    assert_consistent(project / "out")
