@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from .charts import trial_chart
 from .model import Library, Source
 from .problems import Problems
 
@@ -96,6 +97,7 @@ class Renderer:
         )
         self.env.filters["month_year"] = month_year
         self.env.filters["month_year_short"] = month_year_short
+        self.env.filters["trial_chart"] = trial_chart
 
     def render(self, template: str, **context) -> str:
         try:
