@@ -61,18 +61,25 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
               help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
 @click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
 @click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
+@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column) "
+              "instead of the regular one, as NAME.large-print.pdf beside it.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.pass_context
 def build(ctx, slugs, paper, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
-          include_drafts):
+          large_print, include_drafts):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
     --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
+    --large-print builds only the large-print edition; run `build` without it for the regular one.
     """
     from handout_builder.build import build as run_build
 
+    if large_print and (print_shop or booklet or leaflet):
+        # 18 pt text does not fit a tri-fold panel, and no print-shop large-print brochure is designed.
+        raise click.UsageError("--large-print cannot be combined with --print-shop, --booklet or --leaflet")
     chosen = [name for name, on in (("print-shop", print_shop), ("booklet", booklet),
-                                    ("leaflet", leaflet)) if on] or ["regular"]
+                                    ("leaflet", leaflet)) if on] or \
+        ["large-print" if large_print else "regular"]
     if grayscale:
         chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
     _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,

@@ -70,7 +70,8 @@ def trial_chart(drug: Drug) -> Chart | None:
             drawn.append(Bar(label, value, top, round(length, 1), kind))
             top += ROW
         groups.append(Group(heading, y, tuple(drawn)))
-        words.append(f"{heading}: {'; '.join(f'{b.label[0].lower()}{b.label[1:]}, {b.value}' for b in drawn)}")
+        said = "; ".join(f"{b.label[0].lower()}{b.label[1:]}, {b.value}" for b in drawn)
+        words.append(f"{heading}: {said}")
         y = top
     measures = {r.measure for r in results}
     measure = measures.pop() if len(measures) == 1 else "the studies' goals"
