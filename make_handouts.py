@@ -73,21 +73,28 @@ def _langs(ctx: click.Context, lang: str) -> list[str]:
               help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
 @click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
 @click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
+@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column) "
+              "instead of the regular one, as NAME.large-print.pdf beside it.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
 @click.pass_context
 def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
-          include_drafts, force, jobs):
+          large_print, include_drafts, force, jobs):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
-    --print-shop, --booklet and --leaflet build those outputs instead (together, if several). Only PDFs
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
+    --large-print builds only the large-print edition; run `build` without it for the regular one. Only PDFs
     whose inputs changed since the last build into the same folder are rebuilt.
     """
     from handout_builder.build import build as run_build
 
+    if large_print and (print_shop or booklet or leaflet):
+        # 18 pt text does not fit a tri-fold panel, and no print-shop large-print brochure is designed.
+        raise click.UsageError("--large-print cannot be combined with --print-shop, --booklet or --leaflet")
     chosen = [name for name, on in (("print-shop", print_shop), ("booklet", booklet),
-                                    ("leaflet", leaflet)) if on] or ["regular"]
+                                    ("leaflet", leaflet)) if on] or \
+        ["large-print" if large_print else "regular"]
     if grayscale:
         chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
     for language in _langs(ctx, lang):

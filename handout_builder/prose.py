@@ -18,7 +18,7 @@ from .problems import Problems
 CITATION = re.compile(r"\[(@[^\]]*)\]")
 CITATION_ID = re.compile(r"^@([a-z0-9][a-z0-9-]*)$")
 COMPONENT = re.compile(r"^\[\[([a-z0-9-]+)\]\]$")
-COMPONENTS = ("drug-table",)
+COMPONENTS = ("drug-table", "jak-signal-diagram", "phototherapy-log", "questions-checklist")
 IMAGE_TYPES = (".svg", ".png")
 
 

@@ -11,6 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from . import translation
+from .charts import trial_chart
 from .model import Library, Source
 from .problems import Problems
 
@@ -106,11 +107,13 @@ class Renderer:
             extensions=["jinja2.ext.i18n"],
         )
         lang = library.lang
-        self.env.install_gettext_translations(translation.translations(self.root, lang, problems), newstyle=True)
+        translations = translation.translations(self.root, lang, problems)
+        self.env.install_gettext_translations(translations, newstyle=True)
         self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
         self.env.filters["month_year_short"] = lambda value: translation.month_year_short(value, lang)
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["page_counter_css"] = page_counter_css
+        self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
 
     def render(self, template: str, **context) -> str:
         try:

@@ -112,7 +112,10 @@ def wait_for_new_pdf(folder: Path, before: set[Path], timeout_s: float = 60) -> 
         new = set(folder.glob("*.pdf")) - before if folder.is_dir() else set()
         if new:
             found = new.pop()
-            time.sleep(0.5)  # cups-pdf may still be closing the file
+            # cups-pdf creates the file before Ghostscript has finished writing it: wait for its end.
+            while time.monotonic() < deadline and not found.read_bytes().rstrip().endswith(b"%%EOF"):
+                time.sleep(0.2)
+            time.sleep(0.2)
             return found
         time.sleep(0.2)
     raise AssertionError(f"cups-pdf wrote no PDF into {folder} within {timeout_s} s")

@@ -146,7 +146,8 @@ def test_link_in_body(project):
 
 def test_unknown_component(project):
     edit(project, TOPIC, "[[drug-table]]", "[[drug-chart]]")
-    assert problems_of(project) == [f"{TOPIC}:24: unknown component [[drug-chart]]; known: [[drug-table]]"]
+    assert problems_of(project) == [f"{TOPIC}:24: unknown component [[drug-chart]]; known: [[drug-table]], "
+                                    "[[jak-signal-diagram]], [[phototherapy-log]], [[questions-checklist]]"]
 
 
 def test_bad_colour(project):
