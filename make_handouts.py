@@ -50,7 +50,7 @@ lang_option = click.option("--lang", type=click.Choice(LANGS), default="en", sho
 
 def _langs(ctx: click.Context, lang: str) -> list[str]:
     """One language, or with "all" every language the project's content files are written in."""
-    from handout_builder.parity import languages
+    from handout_builder.project import languages
 
     return languages(_project(ctx)) if lang == "all" else [lang]
 

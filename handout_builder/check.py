@@ -72,8 +72,8 @@ def _check_leaflet(renderer: Renderer, library: Library, report: CheckReport, pr
     report.leaflet = [whole, *(score for _, score in panels)]
     for line, message in score_failures([whole]):
         problems.add(library.clinic.brand_file, line, message)
-    for path, score in panels:
-        for line, message in score_failures([score]):
+    for path, panel in panels:
+        for line, message in score_failures([panel]):
             problems.add(path, line, f"the leaflet's {message}")
     for path, message in colour_problems(library.clinic, library.root / "styles" / "variables.css"):
         problems.add(path, None, message)

@@ -10,11 +10,10 @@ from .fields import Fields, parse_yaml
 from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, LeafletText, Library,
                     RegulatoryStatus, Review, Source, Topic, TrialResult)
 from .problems import Problems
-from .project import PROJECT_FOLDERS, find_project  # noqa: F401  (the content stage's callers use them)
+from .project import CONTENT_FILE, PROJECT_FOLDERS, find_project  # noqa: F401  (callers use them)
 from .prose import ProseReader
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 # JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
 # warning, and cite the label, so that a new file cannot leave the warning out unnoticed (in any language).
 JAK_CLASS = re.compile(r"\bJAK inhibitor\b|\binhibidor(?:es)? de (?:la )?JAK\b", re.IGNORECASE)

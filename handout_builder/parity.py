@@ -14,14 +14,6 @@ from .problems import Problems
 CITE_ID = re.compile(r'data-cite="([^"]*)"')
 
 
-def languages(root: Path) -> list[str]:
-    """The languages the project's content files are written in, English (the reference) first."""
-    found = {match["lang"] for folder in ("topics", "drugs")
-             for path in sorted((root / "handouts" / folder).glob("*.*"))
-             if (match := CONTENT_FILE.match(path.name))}
-    return sorted(found, key=lambda lang: (lang != "en", lang))
-
-
 def cited_sources(handout: Handout) -> set[str]:
     """Every source a handout cites, in its prose ([@id]) and in its structured fields (sources: [...])."""
     found: set[str] = set()

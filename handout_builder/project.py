@@ -5,11 +5,13 @@ Kept apart from the content stage so that commands can find the project without 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .problems import BuildFailed, Problem
 
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
+CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 
 
 def find_project(start: Path) -> Path:
@@ -21,3 +23,11 @@ def find_project(start: Path) -> Path:
     raise BuildFailed([Problem(str(start), None,
                                "no project folder found here or above (one holding handouts/, templates/ "
                                "and styles/); run inside it or pass --project DIR")], "nothing was done")
+
+
+def languages(root: Path) -> list[str]:
+    """The languages the project's content files are written in, English (the reference) first."""
+    found = {match["lang"] for folder in ("topics", "drugs")
+             for path in sorted((root / "handouts" / folder).glob("*.*"))
+             if (match := CONTENT_FILE.match(path.name))}
+    return sorted(found, key=lambda lang: (lang != "en", lang))

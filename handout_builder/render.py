@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import translation
 from .charts import trial_chart

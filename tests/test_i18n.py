@@ -93,7 +93,7 @@ def test_a_hard_spanish_handout_fails_the_gate_naming_file_and_line(project):
     line = text.splitlines().index(hard + ".") + 1
     result = run("check", "--lang", "es", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert re.search(rf"handouts/topics/about-patches\.es\.md:\d+: handout 'Las manchas' scores [\d.]+ on "
+    assert re.search(r"handouts/topics/about-patches\.es\.md:\d+: handout 'Las manchas' scores [\d.]+ on "
                      r"the INFLESZ scale \(\w[\w ]*; at least 60, aim at 65\)", result.output)
     assert re.search(rf"about-patches\.es\.md:{line - 2}: section 'Cómo le podemos ayudar' scores", result.output)
 

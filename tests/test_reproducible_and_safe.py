@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from conftest import REPO, make_project, pdf_text, run
+from conftest import make_project, pdf_text, run
 
 BUILD = [sys.executable, "-c", "import sys; from make_handouts import cli; cli(sys.argv[1:])"]
 
