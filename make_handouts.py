@@ -198,6 +198,9 @@ def smtp_options(command):
         click.option("--smtp-starttls/--no-smtp-starttls", default=None,
                      help="Use STARTTLS.  [default: [smtp] starttls, or yes]"),
         click.option("--smtp-user", help="SMTP login.  [default: [smtp] user]"),
+        click.option("--smtp-ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own.  "
+                     "[default: [smtp] ca_file, or the system's authorities]"),
         click.option("--smtp-password-env", metavar="NAME", help="The environment variable holding the "
                      "SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
         click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the "
@@ -267,7 +270,8 @@ def email(ctx, csv_file, out_dir, jobs, brand, **smtp):
 
 def _smtp(options: dict) -> dict:
     return dict(host=options["smtp_host"], port=options["smtp_port"], starttls=options["smtp_starttls"],
-                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"])
+                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"],
+                ca_file=options["smtp_ca_file"])
 
 
 if __name__ == "__main__":
