@@ -210,13 +210,13 @@ def smtp_options(command):
     return command
 
 
-def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp):
+def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp, name_column=None):
     from handout_builder.batch import build_batch, deliver, plan_batch
     from handout_builder.mail import smtp_settings
     from handout_builder.problems import Problems
 
     root = _project(ctx)
-    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send))
+    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send, name_column=name_column))
     settings = None
     if send:
         problems = Problems(root)
@@ -246,13 +246,15 @@ def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp):
               help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
 @click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
 @click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
+@click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
+              "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column.")
 @smtp_options
 @brand_option
 @click.pass_context
-def batch(ctx, csv_file, out_dir, jobs, send, brand, **smtp):
+def batch(ctx, csv_file, out_dir, jobs, send, name_column, brand, **smtp):
     """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
     lang, paper, and optional email, password)."""
-    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp))
+    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp), name_column)
 
 
 @cli.command()

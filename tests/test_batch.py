@@ -335,3 +335,29 @@ def test_starttls_refuses_a_certificate_it_cannot_verify_and_sends_nothing(proje
                  project=project)
     assert result.exit_code == 0, result.output + result.stderr
     assert tls_smtp_server.tls == [True]
+
+
+def test_files_can_be_named_by_a_column_the_clinic_chooses_never_by_a_patient_column(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,visit\n"
+                        "testinib,Ann Lee,,,,en,letter,V-1001\n"
+                        "about-patches,Bo Chan,,,,en,a4,V-1002\n"
+                        "testinib,Cy Dee,,,,en,letter,../etc/x\n"
+                        "testinib,Di Eng,,,,en,letter,v-1001\n"
+                        "testinib,Ed Fox,,,,en,letter,EdFox-7\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "1", "--name-column", "visit",
+                 project=project)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.pdf", "V-1002-about-patches.pdf"]
+    assert (f"{csv_path}:4: visit cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'"
+            in result.stderr)
+    assert f"{csv_path}:5: visit repeats line 2: file names must differ" in result.stderr
+    assert f"{csv_path}:6: visit contains the patient's name: it would be in the file name" in result.stderr
+    for column in ("patient", "prescriber", "email"):
+        result = run("batch", str(csv_path), "--out", str(tmp_path / column), "--name-column", column,
+                     project=project)
+        assert result.exit_code == 1
+        assert (f"command line: --name-column '{column}': files can be named by an extra column of the CSV "
+                "(e.g. a visit number), not by patient data") in result.output + result.stderr
+        assert not (tmp_path / column).exists()
