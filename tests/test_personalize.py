@@ -255,7 +255,7 @@ def test_every_real_drug_handout_personalised_encrypted_name_only_inside(tmp_pat
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     caplog.set_level(logging.DEBUG)
-    drugs = sorted(p.name.split(".")[0] for p in (REPO / "handouts/drugs").glob("*.yaml"))
+    drugs = sorted(p.name.split(".")[0] for p in (REPO / "handouts/drugs").glob("*.en.yaml"))
     assert len(drugs) >= 4
     csv_path = tmp_path / "list.csv"
     write_csv(csv_path, [[slug, PATIENT, "Dr Ana Díaz", PLAN, "2099-03-01", "en", "letter", "", "s3cret pass"]
