@@ -14,6 +14,7 @@ import click
 from handout_builder.problems import BuildFailed
 
 PAPERS = ("letter", "a4")
+LANGS = ("en", "es")  # the languages of handout_builder.translation.LANGUAGES
 
 
 def _project(ctx: click.Context) -> Path:
@@ -43,11 +44,22 @@ def cli(ctx: click.Context, project: Path) -> None:
 
 brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type=Path),
                             help="A brand file to use instead of handouts/clinic.toml.")
+lang_option = click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+                           help="The language of the handouts.")
+
+
+def _langs(ctx: click.Context, lang: str) -> list[str]:
+    """One language, or with "all" every language the project's content files are written in."""
+    from handout_builder.parity import languages
+
+    return languages(_project(ctx)) if lang == "all" else [lang]
 
 
 @cli.command()
 @click.argument("slugs", nargs=-1)
 @click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@click.option("--lang", type=click.Choice((*LANGS, "all")), default="en", show_default=True,
+              help="The language to build, or all of those the content is written in.")
 @brand_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Output folder.  [default: out/ in the project]")
@@ -63,7 +75,7 @@ brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type
 @click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.pass_context
-def build(ctx, slugs, paper, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
+def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
           include_drafts):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
@@ -75,9 +87,10 @@ def build(ctx, slugs, paper, brand, out_dir, html_dir, print_shop, booklet, cree
                                     ("leaflet", leaflet)) if on] or ["regular"]
     if grayscale:
         chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
-    _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
-                           variants=tuple(chosen), log=click.echo, creep=creep,
-                           include_drafts=include_drafts))
+    for language in _langs(ctx, lang):
+        _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
+                               variants=tuple(chosen), log=click.echo, creep=creep,
+                               include_drafts=include_drafts, lang=language))
 
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -86,27 +99,33 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 
 @cli.command()
 @brand_option
+@click.option("--lang", type=click.Choice((*LANGS, "all")), default="all", show_default=True,
+              help="The language to check; with all, also that every language has every handout, "
+                   "reviewed on the same day, citing the same sources.")
 @click.option("--pemat", is_flag=True, help="Print the PEMAT-P score sheet of every handout.")
 @click.option("--strict", is_flag=True, help="Treat overdue reviews as errors, not warnings.")
 @today_option
 @click.pass_context
-def check(ctx, brand, pemat, strict, today):
+def check(ctx, brand, lang, pemat, strict, today):
     """Check all content and the brand file without writing anything."""
-    from handout_builder.check import check_library
-    from handout_builder.content import load_library
-    from handout_builder.readability import report_lines
+    from handout_builder.check import check_project
+    from handout_builder.readability import report_lines, score_lines
 
-    library = _run(lambda: load_library(_project(ctx), brand))
-    report, problems = check_library(library, _day(today), strict)
-    for reading in report.readings:
-        click.echo("\n".join(report_lines(reading, problems.display(reading.handout.path))))
-    if pemat:
-        for sheet in report.sheets:
-            click.echo("\n".join(sheet.lines()))
-    for warning in report.warnings:
-        click.echo(str(warning), err=True)
+    checked, problems = check_project(_project(ctx), brand, _langs(ctx, lang), _day(today), strict)
+    for library, report in checked:
+        for reading in report.readings:
+            click.echo("\n".join(report_lines(reading, problems.display(reading.handout.path))))
+        if report.leaflet:
+            click.echo("\n".join(score_lines(f"leaflet ({library.lang})", report.leaflet)))
+        if pemat:
+            for sheet in report.sheets:
+                click.echo("\n".join(sheet.lines()))
+        for warning in report.warnings:
+            click.echo(str(warning), err=True)
     _run(lambda: problems.raise_if_any("the content needs work"))
-    click.echo(f"{len(library.topics)} topics and {len(library.drugs)} drugs checked: no problems.")
+    for library, _ in checked:
+        click.echo(f"{library.lang}: {len(library.topics)} topics and {len(library.drugs)} drugs checked: "
+                   "no problems.")
 
 
 def _day(value):
@@ -118,14 +137,15 @@ def _day(value):
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @brand_option
+@lang_option
 @today_option
 @click.pass_context
-def list_command(ctx, as_json, brand, today):
+def list_command(ctx, as_json, brand, lang, today):
     """List every handout with its title and review date."""
     from handout_builder.build import list_handouts
     from handout_builder.content import load_library
 
-    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand)), _day(today))
+    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand, lang)), _day(today))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -137,7 +157,7 @@ def list_command(ctx, as_json, brand, today):
 
 @cli.command(name="print")
 @click.argument("slug")
-@click.option("--lang", default="en", show_default=True, help="Language of the handout.")
+@lang_option
 @click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
 @click.option("--large-print", is_flag=True, help="Print the large-print edition.")
 @click.option("--copies", type=click.IntRange(1, 100), default=1, show_default=True)
@@ -166,7 +186,7 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
 @click.option("--prescriber", default="", help="Who prepared it, e.g. 'Dr Ana Diaz'.")
 @click.option("--plan", default="", help="The patient's instructions (plain text; line breaks are kept).")
 @click.option("--next-visit", default="", metavar="YYYY-MM-DD", help="The date of the next visit.")
-@click.option("--lang", type=click.Choice(("en",)), default="en", show_default=True)
+@lang_option
 @click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
 @click.option("--password", "ask_password", is_flag=True,
               help="Ask for a password and encrypt the PDF (AES-256) for email.")

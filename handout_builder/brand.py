@@ -91,9 +91,19 @@ def _logo(clinic: Fields, brand_file: Path) -> Path:
     return target
 
 
-def read_brochure_plan(table: Fields, clinic_name: str) -> BrochurePlan:
+def read_brochure_plan(table: Fields, clinic_name: str, lang: str = "en") -> BrochurePlan:
+    """The brochure's order; its title and subtitle in `lang` come from a [brochure.<lang>] table when
+    the language is not English (the order is the same in every language)."""
     title = table.text("title")
     subtitle = table.text("subtitle", required=False)
+    for key, value in table.data.items():
+        if re.match(r"^[a-z]{2}$", str(key)) and isinstance(value, dict) and key != lang:
+            table.read.add(key)  # another language's title: not this edition's business
+    if lang != "en":
+        translated = table.table(lang)
+        title = translated.text("title")
+        subtitle = translated.text("subtitle", required=False)
+        translated.done()
     topics = table.texts("topics")
     drugs = table.texts("drugs")
     table.done()

@@ -84,13 +84,13 @@ def plan(library: Library, slugs: list[str], editions: list[Edition], problems: 
 def build(root: Path, slugs: list[str] | None = None, paper: str = "letter", brand_file: Path | None = None,
           out_dir: Path | None = None, html_dir: Path | None = None, variants: tuple[str, ...] = (REGULAR,),
           log: Callable[[str], None] = print, creep: float = 0.0,
-          include_drafts: bool = False) -> list[ManifestEntry]:
+          include_drafts: bool = False, lang: str = "en") -> list[ManifestEntry]:
     """Build PDFs into `out_dir` (default: the project's out/) and return their manifest entries.
 
     A variant joins its parts with "+": "print-shop", "booklet" (with `creep` in pt), "leaflet" and
     "grayscale" combine, e.g. "booklet+grayscale".
     """
-    library = load_library(root, brand_file)
+    library = load_library(root, brand_file, lang)
     out_dir = out_dir or root / "out"
     problems = Problems(root)
     editions = [Edition(library.lang, paper, variant) for variant in variants]
@@ -167,7 +167,7 @@ def write_full_build_catalog(renderer, out_dir, entries, problems, log) -> None:
 
 def list_handouts(library: Library, today: date) -> list[dict]:
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,
-                 reviewed_on=h.review.reviewed_on.isoformat(), reviewed=month_year(h.review.reviewed_on),
+                 reviewed_on=h.review.reviewed_on.isoformat(), reviewed=month_year(h.review.reviewed_on, h.lang),
                  reviewed_by=h.review.reviewed_by, draft=h.review.draft,
                  review_age_months=age.months, review_due_on=age.due_on.isoformat(), overdue=age.overdue,
                  review_age=age.describe())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from .brand import read_brand_file, read_brochure_plan
 from .fields import Fields, parse_yaml
-from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, Library, RegulatoryStatus,
-                    Review, Source, Topic, TrialResult)
+from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, LeafletText, Library,
+                    RegulatoryStatus, Review, Source, Topic, TrialResult)
 from .problems import BuildFailed, Problem, Problems
 from .prose import ProseReader
 
@@ -16,8 +16,8 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
 # JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
-# warning, and cite the label, so that a new file cannot leave the warning out unnoticed.
-JAK_CLASS = re.compile(r"\bJAK inhibitor\b", re.IGNORECASE)
+# warning, and cite the label, so that a new file cannot leave the warning out unnoticed (in any language).
+JAK_CLASS = re.compile(r"\bJAK inhibitor\b|\binhibidor(?:es)? de (?:la )?JAK\b", re.IGNORECASE)
 
 
 def find_project(start: Path) -> Path:
@@ -59,7 +59,7 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
 
     brochure = None
     if brochure_table is not None and clinic is not None:
-        brochure = read_brochure_plan(brochure_table, clinic.name)
+        brochure = read_brochure_plan(brochure_table, clinic.name, lang)
         for kind, slugs, known in (("topic", brochure.topics, topics), ("drug", brochure.drugs, drugs)):
             for slug in slugs:
                 if slug not in known:
@@ -165,12 +165,30 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         call_us_if=_inline_list(fields, "call_us_if", prose),
         sections=prose.sections(body, path, body_line, slug),
         review=_review(fields),
+        leaflet=_leaflet_text(fields, prose),
         lines=dict(fields.lines),
     )
     fields.done()
     if not any(s.heading for s in topic.sections):
         problems.add(path, body_line, "the body has no sections: start each one with a '## ' heading")
     return topic
+
+
+def _leaflet_text(fields: Fields, prose: ProseReader) -> LeafletText:
+    """The optional `leaflet` table. Its "call us if" items must be copies of the topic's own, so the
+    leaflet never tells a reader something about when to call that the handout does not."""
+    table = fields.table("leaflet", required=False)
+    summary = table.text("summary", required=False)
+    own = fields.data.get("call_us_if")  # read (and its problems reported) by _read_topic
+    own = {str(item).strip() for item in own} if isinstance(own, list) else set()
+    chosen = table.texts("call_us_if", required=False)
+    for text, line in chosen:
+        if own and text not in own:
+            table.problems.add(table.path, line, f"leaflet.call_us_if item {text!r} is not one of this "
+                               "topic's call_us_if items: copy the item exactly")
+    table.done()
+    return LeafletText(summary=prose.inline(summary, table.path, table.line_of("summary")) if summary else None,
+                       call_us_if=tuple(prose.inline(text, table.path, line) for text, line in chosen))
 
 
 def _status(fields: Fields, region: str, prose: ProseReader, sources: dict) -> RegulatoryStatus:

@@ -47,12 +47,17 @@ def palette_problems(palette: dict[str, str]) -> list[tuple[str, str]]:
     found = []
     for use in USES:
         colour = palette.get(use.colour)
-        if not colour:
-            continue
-        ratio = contrast_ratio(colour, use.background_hex)
-        if ratio < use.minimum:
-            # Rounded down, so a ratio just under the minimum never prints as the minimum itself.
-            shown = math.floor(ratio * 10) / 10
+        if colour and (shortfall := too_low(colour, use.background_hex, use.minimum)):
             found.append((use.colour, f"colour {use.colour} {colour} on {use.background} {use.background_hex} "
-                                      f"has contrast {shown:.1f}:1; needs at least {use.minimum:.1f}:1"))
+                                      f"{shortfall}"))
     return found
+
+
+def too_low(colour: str, background: str, minimum: float) -> str | None:
+    """"has contrast r:1; needs at least m:1" when `colour` on `background` falls short, else None."""
+    ratio = contrast_ratio(colour, background)
+    if ratio >= minimum:
+        return None
+    # Rounded down, so a ratio just under the minimum never prints as the minimum itself.
+    shown = math.floor(ratio * 10) / 10
+    return f"has contrast {shown:.1f}:1; needs at least {minimum:.1f}:1"

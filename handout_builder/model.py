@@ -89,6 +89,15 @@ class Section:
 
 
 @dataclass(frozen=True)
+class LeafletText:
+    """A topic's optional shorter texts for the tri-fold leaflet; each left out falls back to the
+    handout's own (its summary, all of its "call us if" items)."""
+
+    summary: Prose | None = None  # one short sentence shown instead of the summary
+    call_us_if: tuple[Prose, ...] = ()  # the call_us_if items the leaflet's flap shows (copied exactly)
+
+
+@dataclass(frozen=True)
 class Topic:
     slug: str
     lang: str
@@ -100,6 +109,7 @@ class Topic:
     call_us_if: tuple[Prose, ...]
     sections: tuple[Section, ...]
     review: Review
+    leaflet: LeafletText = LeafletText()
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
     kind: str = field(default="topic", init=False)
 

@@ -30,6 +30,41 @@ TABLE = re.compile(r"<table\b.*?</table>", re.IGNORECASE | re.DOTALL)
 ACTIONS = re.compile(r'<section class="actions".*?</section>', re.DOTALL)
 TOOL = re.compile(r'class="[^"]*\b(checklist|log|tracker)\b', re.IGNORECASE)
 
+
+@dataclass(frozen=True)
+class Wording:
+    """The language-dependent parts of the automatable items (4, 5, 9, 21)."""
+
+    medical_word: re.Pattern
+    everyday_words: set[str]
+    passive: re.Pattern
+    you: re.Pattern
+    you_word: str  # how the report names item 21's word
+    third_person: re.Pattern
+    generic_headings: set[str]
+
+
+ENGLISH = Wording(MEDICAL_WORD, EVERYDAY_WORDS, PASSIVE, YOU, "you", THIRD_PERSON, GENERIC_HEADINGS)
+
+ES_LETTERS = "A-Za-zÁÉÍÓÚÜÑáéíóúüñ"
+ES_PARTICIPLE = (r"\w+(?:ado|ada|ados|adas|ido|ida|idos|idas)|hech[oa]s?|dich[oa]s?|vist[oa]s?|puest[oa]s?|"
+                 r"escrit[oa]s?|abiert[oa]s?|cubiert[oa]s?|vuelt[oa]s?|rot[oa]s?|resuelt[oa]s?|impres[oa]s?")
+# Spanish: the periphrastic passive, "ser" + participle ("fue aprobado", "son tratadas"). The reflexive
+# "se" passive ("se aplica") is how Spanish usually says an action plainly, so it is not counted.
+SPANISH = Wording(
+    medical_word=re.compile(rf"\b[{ES_LETTERS}]+(?:itis|osis|citos?|inib|emia|patía|ectomía)\b", re.IGNORECASE),
+    everyday_words={"artritis", "tuberculosis"},
+    passive=re.compile(r"\b(es|son|fue|fueron|era|eran|será|serán|sido|ser|sea|sean|siendo|fuera|fueran)\s+"
+                       rf"(?:\w+mente\s+)?({ES_PARTICIPLE})\b", re.IGNORECASE),
+    # "usted" and its possessives; "tú" forms count too, if a handout is written that way.
+    you=re.compile(r"\b(?:usted|ustedes|su|sus|suyo|suya|suyos|suyas|tú|tu|tus|contigo)\b", re.IGNORECASE),
+    you_word="usted",
+    third_person=re.compile(r"\b(?:pacientes?|enfermos?|enfermas?)\b", re.IGNORECASE),
+    generic_headings={"introducción", "resumen", "información", "más información", "general", "otros",
+                      "otras", "detalles", "antecedentes", "notas", "varios", "preguntas frecuentes", "más"},
+)
+WORDINGS = {"en": ENGLISH, "es": SPANISH}
+
 HUMAN_ITEMS = {
     1: "purpose evident", 2: "no distracting content", 3: "common, everyday language",
     6: "numbers clear", 7: "no calculations expected", 10: "logical sequence",
@@ -94,6 +129,7 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
     """Score one handout from its rendered HTML (what the reader gets) and its reading figures."""
     handout = reading.handout
     title_line = reading.whole.line
+    wording = WORDINGS.get(library.lang, ENGLISH)
     blocks = visible_blocks(_body(handout_html))
     text = "\n".join(blocks)
     items = [Item(n, name, HUMAN) for n, name in HUMAN_ITEMS.items()]
@@ -106,15 +142,15 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
     phrases = sorted((t for t in library.glossary if " " in t), key=len, reverse=True)
     unphrased = re.sub("|".join(re.escape(p) for p in phrases), " ", text, flags=re.IGNORECASE) \
         if phrases else text
-    unknown = sorted({m[0].lower() for m in MEDICAL_WORD.finditer(unphrased)} - known
-                     - {k + "s" for k in known} - EVERYDAY_WORDS)
+    unknown = sorted({m[0].lower() for m in wording.medical_word.finditer(unphrased)} - known
+                     - {k + "s" for k in known} - wording.everyday_words)
     items.append(Item(4, "medical terms defined on first use", FAIL if unknown else PASS,
                       f"not in the glossary: {', '.join(unknown)}" if unknown else
                       f"{marked} glossary terms marked",
                       _first_line_with(handout.path, unknown[0]) if unknown else title_line))
 
     sentences = _sentences(blocks)
-    passive = [s for s in sentences if PASSIVE.search(s)]
+    passive = [s for s in sentences if wording.passive.search(s)]
     share = len(passive) / len(sentences) if sentences else 0.0
     items.append(Item(5, "active voice", PASS if share <= PASSIVE_SHARE else FAIL,
                       f"{share:.0%} of sentences look passive (limit {PASSIVE_SHARE:.0%})", title_line))
@@ -125,7 +161,7 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
                                 for s in long_sections),
                       long_sections[0].line if long_sections else None))
 
-    items.append(_headings(handout, title_line))
+    items.append(_headings(handout, title_line, wording.generic_headings))
 
     has_summary = 'class="key-points"' in handout_html and 'class="summary"' in handout_html
     items.append(Item(11, "a summary of the main points", PASS if has_summary else FAIL,
@@ -140,10 +176,10 @@ def score(handout_html: str, reading: HandoutReading, library: Library) -> Sheet
     has_action = bool(actions and "<li" in actions[0])
     items.append(Item(20, "at least one action the reader can take", PASS if has_action else FAIL,
                       "" if has_action else "no action box with items", title_line))
-    you, others = len(YOU.findall(text)), len(THIRD_PERSON.findall(text))
+    you, others = len(wording.you.findall(text)), len(wording.third_person.findall(text))
     addressed = you > 0 and others * 5 <= you
-    items.append(Item(21, "addresses the reader as \"you\"", PASS if addressed else FAIL,
-                      f"\"you\" {you} times, \"patient(s)\" {others} times", title_line))
+    items.append(Item(21, f"addresses the reader as \"{wording.you_word}\"", PASS if addressed else FAIL,
+                      f"\"{wording.you_word}\" {you} times, the third person {others} times", title_line))
     steps = bool(actions and re.search(r"<ol\b[^>]*>\s*<li", actions[0]))
     items.append(Item(22, "actions in numbered steps", PASS if steps else FAIL,
                       "" if steps else "the action box has no numbered list", title_line))
@@ -170,14 +206,14 @@ def _body(handout_html: str) -> str:
     return re.sub(r'<p class="disclaimer">.*?</p>', "", body, flags=re.DOTALL)
 
 
-def _headings(handout, title_line: int | None) -> Item:
+def _headings(handout, title_line: int | None, generic_headings: set[str]) -> Item:
     if not isinstance(handout, Topic):
         return Item(9, "informative headings", PASS, "drug pages use the template's headings")
     bad = []
     for section in handout.sections:
         if not section.heading:
             bad.append((section.line, "text before the first heading has none"))
-        elif section.heading.strip(" ?:.").lower() in GENERIC_HEADINGS:
+        elif section.heading.strip(" ¿?¡!:.").lower() in generic_headings:
             bad.append((section.line, f"heading '{section.heading}' says nothing about its section"))
     return Item(9, "informative headings", FAIL if bad else PASS, "; ".join(m for _, m in bad),
                 bad[0][0] if bad else title_line)

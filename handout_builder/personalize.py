@@ -156,11 +156,11 @@ def _check_characters(value: str, field: str, problem) -> bool:
 class Personalizer:
     """Loads a project once, then renders personalised handouts from it (one per batch worker)."""
 
-    def __init__(self, root: Path, brand_file: Path | None = None):
+    def __init__(self, root: Path, brand_file: Path | None = None, lang: str = "en"):
         from weasyprint.text.fonts import FontConfiguration
 
         self.root = root
-        self.library = load_library(root, brand_file)
+        self.library = load_library(root, brand_file, lang)
         self.refused: list[str] = []
         self.fetcher = make_fetcher(asset_roots(root, self.library.clinic.brand_file), self.refused)
         # Made once and kept for every render: loading the fonts, parsing the stylesheets and fetching the
@@ -253,7 +253,7 @@ def encrypt(data: bytes, password: str) -> bytes:
 def personalize(root: Path, values: dict[str, str | None], brand_file: Path | None = None
                 ) -> tuple[bytes, int, Request]:
     """One personalised handout from command-line values; BuildFailed names the bad options."""
-    personalizer = Personalizer(root, brand_file)
+    personalizer = Personalizer(root, brand_file, (values.get("lang") or "en").strip())
     problems = Problems(root)
     request = check_request(values, personalizer.slugs, personalizer.langs, date.today(),
                             lambda message: problems.add("command line", None, message))

@@ -69,9 +69,8 @@ def pdf_for_printing(root: Path, slug: str, edition: Edition, brand_file: Path |
               *(p for folder in ("templates", "styles") for p in (root / folder).rglob("*") if p.is_file())]
     if _is_current(out_dir, edition.path(slug), max(p.stat().st_mtime for p in inputs)):
         return pdf
-    if edition.lang != "en":
-        _fail(f"{edition.path(slug)} is missing or out of date, and `build` makes English editions only")
-    build(root, [slug], edition.paper, brand_file, out_dir, variants=(edition.variant,), log=log)
+    build(root, [slug], edition.paper, brand_file, out_dir, variants=(edition.variant,), log=log,
+          lang=edition.lang)
     return pdf
 
 

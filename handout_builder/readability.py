@@ -13,6 +13,7 @@ from __future__ import annotations
 import html as html_lib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -95,12 +96,14 @@ class Counts:
         return 1.043 * math.sqrt(self.polysyllables * 30 / self.sentences) + 3.1291
 
 
-def count(blocks: list[str]) -> Counts:
-    """Counts for plain-text blocks (paragraphs, list items, cells): each block ends a sentence."""
+def count(blocks: list[str], syllables=syllables, word: re.Pattern = WORD,
+          sentence_end: re.Pattern = SENTENCE_END) -> Counts:
+    """Counts for plain-text blocks (paragraphs, list items, cells): each block ends a sentence.
+    The syllable counter and the word and sentence patterns are the language's."""
     total = Counts()
     for block in blocks:
-        for sentence in SENTENCE_END.split(block.strip()):
-            words = WORD.findall(sentence)
+        for sentence in sentence_end.split(block.strip()):
+            words = word.findall(sentence)
             if not words:
                 continue
             per_word = [syllables(w) for w in words]
@@ -145,6 +148,27 @@ class Score:
     def passes(self) -> bool:
         return round(self.adjusted.grade, 1) <= self.limit
 
+    def failure(self) -> str:
+        return f"{self.label} reads at grade {self.adjusted.grade:.1f} (limit {self.limit:.1f})"
+
+    def figures(self) -> str:
+        mark = "" if self.passes else f"  OVER {self.limit:.1f}"
+        return (f"grade {self.adjusted.grade:5.1f} (raw {self.raw.grade:5.1f})  "
+                f"SMOG {self.adjusted.smog:5.1f} (raw {self.raw.smog:5.1f})  {self.label}{mark}")
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """How one language's text is counted and scored, and its limits."""
+
+    count: Callable[[list[str]], Counts]
+    score: type[Score]
+    section_limit: float
+    handout_limit: float
+
+
+ENGLISH = ReadingRules(count, Score, SECTION_LIMIT, HANDOUT_LIMIT)
+
 
 @dataclass(frozen=True)
 class HandoutReading:
@@ -186,18 +210,24 @@ def _drug_sections(drug: Drug) -> list[tuple[str, int | None, list[str]]]:
     return sections
 
 
-def read_handout(handout: Handout, adjust: TermAdjuster) -> HandoutReading:
+def read_handout(handout: Handout, adjust: TermAdjuster, rules: ReadingRules = ENGLISH) -> HandoutReading:
     parts = _topic_sections(handout) if isinstance(handout, Topic) else _drug_sections(handout)
+    whole, sections = read_parts(f"handout '{handout.title}'", _title_line(handout), parts, adjust, rules)
+    return HandoutReading(handout, whole, sections)
+
+
+def read_parts(label: str, line: int | None, parts: list[tuple[str, int | None, list[str]]],
+               adjust: TermAdjuster, rules: ReadingRules = ENGLISH) -> tuple[Score, tuple[Score, ...]]:
+    """The whole and each part (heading, line, HTML pieces): parts at the section limit, the whole at
+    the handout limit."""
     scores = []
     whole_raw = whole_adjusted = Counts()
-    for heading, line, html_parts in parts:
+    for heading, part_line, html_parts in parts:
         blocks = [block for html in html_parts for block in visible_blocks(html)]
-        raw, adjusted = count(blocks), count([adjust(b) for b in blocks])
+        raw, adjusted = rules.count(blocks), rules.count([adjust(b) for b in blocks])
         whole_raw, whole_adjusted = whole_raw + raw, whole_adjusted + adjusted
-        scores.append(Score(f"section '{heading}'", line, raw, adjusted, SECTION_LIMIT))
-    whole = Score(f"handout '{handout.title}'", _title_line(handout), whole_raw,
-                  whole_adjusted, HANDOUT_LIMIT)
-    return HandoutReading(handout, whole, tuple(scores))
+        scores.append(rules.score(f"section '{heading}'", part_line, raw, adjusted, rules.section_limit))
+    return rules.score(label, line, whole_raw, whole_adjusted, rules.handout_limit), tuple(scores)
 
 
 def _title_line(handout: Handout) -> int:
@@ -205,23 +235,33 @@ def _title_line(handout: Handout) -> int:
     return handout.lines.get("title") or handout.lines.get("brand") or 1
 
 
+def rules_for(lang: str) -> ReadingRules:
+    if lang == "es":
+        from .readability_es import SPANISH
+
+        return SPANISH
+    return ENGLISH
+
+
 def read_library(library: Library) -> list[HandoutReading]:
     adjust = TermAdjuster(library)
-    return [read_handout(h, adjust) for h in library.handouts]
+    rules = rules_for(library.lang)
+    return [read_handout(h, adjust, rules) for h in library.handouts]
 
 
 def failures(reading: HandoutReading) -> list[tuple[int | None, str]]:
     """(line, message) for the handout and each section over its limit."""
-    return [(score.line, f"{score.label} reads at grade {score.adjusted.grade:.1f} (limit {score.limit:.1f})")
-            for score in (reading.whole, *reading.sections) if not score.passes]
+    return score_failures((reading.whole, *reading.sections))
+
+
+def score_failures(scores) -> list[tuple[int | None, str]]:
+    return [(score.line, score.failure()) for score in scores if not score.passes]
 
 
 def report_lines(reading: HandoutReading, display_path: str) -> list[str]:
-    """The figures as a small table: adjusted grade with the raw one beside it, and SMOG."""
-    out = [f"{reading.handout.slug} ({display_path})"]
-    for score in (reading.whole, *reading.sections):
-        mark = "" if score.passes else f"  OVER {score.limit:.1f}"
-        out.append(f"  grade {score.adjusted.grade:5.1f} (raw {score.raw.grade:5.1f})  "
-                   f"SMOG {score.adjusted.smog:5.1f} (raw {score.raw.smog:5.1f})  "
-                   f"{score.label}{mark}")
-    return out
+    return score_lines(f"{reading.handout.slug} ({display_path})", (reading.whole, *reading.sections))
+
+
+def score_lines(title: str, scores) -> list[str]:
+    """The figures as a small table: the adjusted score with the raw one beside it, and a second formula."""
+    return [title, *(f"  {score.figures()}" for score in scores)]

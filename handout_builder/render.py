@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from . import translation
 from .model import Library, Source
 from .problems import Problems
 
@@ -17,6 +18,7 @@ CITE_MARK = re.compile(r'<sup class="cite" data-cite="([^"]*)"></sup>')
 TERM_MARK = re.compile(r'<span data-term="([^"]*)">(.*?)</span>')
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
+PAGE_PLACEHOLDERS = re.compile(r"(\{page\}|\{pages\})")
 
 
 @dataclass(frozen=True)
@@ -73,12 +75,20 @@ class Notes:
         return sorted(((t, self.library.glossary[t]) for t in self.terms_used), key=lambda x: x[0].lower())
 
 
-def month_year(value: date) -> str:
-    return f"{MONTHS[value.month - 1]} {value.year}"
+def month_year(value: date, lang: str = "en") -> str:
+    return translation.month_year(value, lang)
 
 
-def month_year_short(value: date) -> str:
-    return f"{MONTHS[value.month - 1][:3]} {value.year}"
+def page_counter_css(label: str) -> Markup:
+    """A translated "Page {page} of {pages}" as a CSS content value, for the page footer's margin box."""
+    parts = []
+    for piece in PAGE_PLACEHOLDERS.split(str(label)):
+        if piece in ("{page}", "{pages}"):
+            parts.append(f"counter({piece[1:-1]})")
+        elif piece:
+            escaped = piece.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+            parts.append(f'"{escaped}"')
+    return Markup(" ".join(parts))
 
 
 class Renderer:
@@ -93,13 +103,18 @@ class Renderer:
             autoescape=True,  # every template, whatever its name: content and patient data are text
             undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
         )
-        self.env.filters["month_year"] = month_year
+        lang = library.lang
+        self.env.install_gettext_translations(translation.translations(self.root, lang, problems), newstyle=True)
+        self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
+        self.env.filters["month_year_short"] = lambda value: translation.month_year_short(value, lang)
+        self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
+        self.env.filters["page_counter_css"] = page_counter_css
         # The batch renders hundreds of documents per process: it sets this to False and passes the
         # stylesheets to WeasyPrint parsed once (as user-origin sheets, which the HTML's inline brand
         # <style> still overrides, as it overrides the links).
         self.link_stylesheets = True
-        self.env.filters["month_year_short"] = month_year_short
 
     def render(self, template: str, **context) -> str:
         try:

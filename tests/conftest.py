@@ -31,6 +31,7 @@ def make_project(folder: Path, handouts: Path = SAMPLE / "handouts") -> Path:
     shutil.copytree(handouts, folder / "handouts")
     shutil.copytree(REPO / "templates", folder / "templates")
     shutil.copytree(REPO / "styles", folder / "styles")
+    shutil.copytree(REPO / "locales", folder / "locales")
     return folder
 
 
@@ -62,6 +63,15 @@ def real_build(tmp_path_factory) -> Path:
     result = run("build", "--out", str(out), project=REPO)
     assert result.exit_code == 0, result.output
     return out
+
+
+def assert_tagged(reader, lang: str = "en") -> None:
+    """The document-level marks of a tagged PDF (PDF/UA-1) that screen readers rely on."""
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == lang
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
 
 
 def pdf_text(path: Path) -> str:

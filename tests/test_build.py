@@ -7,7 +7,7 @@ import json
 
 from pypdf import PdfReader
 
-from conftest import pdf_text, run
+from conftest import assert_tagged, pdf_text, run
 
 
 def test_build_writes_every_handout_the_brochure_and_the_manifest(sample_build):
@@ -37,11 +37,7 @@ def test_every_pdf_names_the_clinic_title_and_page_numbers(sample_build):
 
 def test_pdfs_are_tagged_with_metadata_and_embedded_fonts(sample_build):
     reader = PdfReader(sample_build / "en/letter/testinib.pdf")
-    root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root
-    assert bool(root["/MarkInfo"]["/Marked"])
-    assert root["/Lang"] == "en"
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert_tagged(reader)
     meta = reader.metadata
     assert meta.title == "Testo (testinib cream) | Sample Skin Clinic"
     assert meta.author == "Sample Skin Clinic"

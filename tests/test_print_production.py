@@ -227,3 +227,29 @@ def test_grayscale_leaflet_prints_the_brand_colour_as_grey(project):
     assert r == g == b and contrast(f"#{r:02x}{g:02x}{b:02x}", "#ffffff") >= AA_CONTRAST
     warning_free = pdf_text(project / "out/en/letter/leaflet.grayscale.pdf")
     assert "Call us if" in warning_free  # the meaning is in words, not colour
+
+
+def test_the_leaflet_shows_a_topics_own_leaflet_texts(project):
+    topic = project / "handouts/topics/about-patches.en.md"
+    topic.write_text(topic.read_text().replace(
+        "  - A patch gets red or sore.\n",
+        "  - A patch gets red or sore.\n  - A patch bleeds.\n"
+        "leaflet:\n  summary: Patches are pale skin.\n  call_us_if:\n    - A patch bleeds.\n"))
+    result = run("build", "--leaflet", project=project)
+    assert result.exit_code == 0, result.output
+    outside, inside = PdfReader(project / "out/en/letter/leaflet.pdf").pages
+    flap = text_between(outside, 0, 3.625 * 72)
+    assert "A patch bleeds." in flap and "red or sore" not in flap  # the chosen item only
+    assert "Patches are pale skin." in inside.extract_text()
+    assert "Patches are pale areas" not in inside.extract_text()
+
+
+def test_a_flap_too_full_is_refused_not_cut_off(project):
+    topic = project / "handouts/topics/about-patches.en.md"
+    many = "".join(f"  - Call us about thing number {n} that can happen to your skin.\n" for n in range(30))
+    topic.write_text(topic.read_text().replace("  - A patch gets red or sore.\n", many))
+    result = run("build", "--leaflet", project=project)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("the leaflet: the leaflet came out on 3 sides instead of 2: the 'call us "
+                                    "if' flap or the inside's summaries and medicines are too long")
+    assert not (project / "out").exists()

@@ -8,7 +8,7 @@ import re
 
 from pypdf import PdfReader
 
-from conftest import REPO, pdf_text, run
+from conftest import REPO, assert_tagged, pdf_text, run
 
 TOPICS = ["how-jak-inhibitors-work", "phototherapy", "side-effects-and-risks", "vitiligo-treatments",
           "what-is-vitiligo"]
@@ -82,11 +82,7 @@ def test_brochure_outline_has_every_topic_and_drug(real_build):
 
 def test_brochure_is_one_tagged_document(real_build):
     reader = PdfReader(real_build / "en/letter/brochure.pdf")
-    root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root
-    assert bool(root["/MarkInfo"]["/Marked"])
-    assert root["/Lang"] == "en"
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert_tagged(reader)
     assert reader.metadata.title == "Vitiligo and its treatments | Maple Grove Dermatology"
     assert reader.metadata.author == "Maple Grove Dermatology"
     # One render: one embedded program per font face, not one per chapter as a merge would give.
@@ -101,3 +97,24 @@ def test_brochure_is_one_tagged_document(real_build):
     n = len(reader.pages)
     for number in range(1, n):
         assert f"Page {number} of {n}" in reader.pages[number - 1].extract_text()
+
+
+def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path):
+    """The print products from the real content: print-shop and booklet on letter, the leaflet on A4
+    (letter's leaflet is the tighter fit in width, A4's in height; both papers would double the time)."""
+    out = tmp_path / "out"
+    result = run("build", "--print-shop", "--booklet", "--out", str(out), project=REPO)
+    assert result.exit_code == 0, result.output
+    shop = PdfReader(out / "en/letter/brochure.print-shop.pdf")
+    assert len(shop.pages) % 4 == 0
+    assert len(PdfReader(out / "en/letter/brochure.booklet.pdf").pages) == len(shop.pages) // 2
+    result = run("build", "--leaflet", "--paper", "a4", "--out", str(out), project=REPO)
+    assert result.exit_code == 0, result.output
+    leaflet = PdfReader(out / "en/a4/leaflet.pdf")
+    assert len(leaflet.pages) == 2
+    outside, inside = (" ".join(page.extract_text().split()) for page in leaflet.pages)
+    assert "Call 911" in outside and "Phone (555) 014-2300" in outside  # the flap's last lines are there
+    for slug in TOPICS:
+        assert re.search(r"^title: (.*)$", (REPO / f"handouts/topics/{slug}.en.md").read_text(),
+                         re.MULTILINE)[1] in inside
+    assert len(re.findall(r"\(as of \w+ 20\d\d\)", inside)) == 2 * len(DRUGS)

@@ -199,7 +199,7 @@ def test_check_reports_the_same_problems_without_writing(project):
 def test_a_failed_build_leaves_earlier_outputs_untouched(project):
     assert run("build", project=project).exit_code == 0
     before = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
-    edit(project, "templates/partials/drug.html.j2", "{{ handout.maker }}", "{{ handout.makr }}")
+    edit(project, "templates/partials/drug.html.j2", "maker=handout.maker", "maker=handout.makr")
     assert run("build", project=project).exit_code == 1
     after = {p: p.read_bytes() for p in (project / "out").rglob("*") if p.is_file()}
     assert after == before  # same files, same bytes, no temporary files left behind
@@ -219,3 +219,15 @@ def test_help_on_every_command(command):
     result = run(command, "--help")
     assert result.exit_code == 0
     assert "Usage:" in result.output and "--brand" in result.output
+
+
+def test_a_leaflet_call_us_if_item_must_be_one_of_the_topics_own(project):
+    edit(project, TOPIC, "reviewed_by:", "leaflet:\n  call_us_if:\n    - A patch gets itchy.\nreviewed_by:")
+    assert problems_of(project) == [f"{TOPIC}:13: leaflet.call_us_if item 'A patch gets itchy.' is not one of "
+                                    "this topic's call_us_if items: copy the item exactly"]
+
+
+def test_unknown_key_in_a_topics_leaflet_table(project):
+    edit(project, TOPIC, "reviewed_by:", "leaflet:\n  blurb: Short.\nreviewed_by:")
+    assert problems_of(project) == [f"{TOPIC}:12: unknown field 'blurb' in 'leaflet' "
+                                    "(known fields: call_us_if, summary)"]
