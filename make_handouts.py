@@ -242,6 +242,9 @@ def smtp_options(command):
         click.option("--smtp-starttls/--no-smtp-starttls", default=None,
                      help="Use STARTTLS.  [default: [smtp] starttls, or yes]"),
         click.option("--smtp-user", help="SMTP login.  [default: [smtp] user]"),
+        click.option("--smtp-ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own.  "
+                     "[default: [smtp] ca_file, or the system's authorities]"),
         click.option("--smtp-password-env", metavar="NAME", help="The environment variable holding the "
                      "SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
         click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the "
@@ -251,13 +254,13 @@ def smtp_options(command):
     return command
 
 
-def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp):
+def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp, name_column=None):
     from handout_builder.batch import build_batch, deliver, plan_batch
     from handout_builder.mail import smtp_settings
     from handout_builder.problems import Problems
 
     root = _project(ctx)
-    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send))
+    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send, name_column=name_column))
     settings = None
     if send:
         problems = Problems(root)
@@ -287,13 +290,15 @@ def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp):
               help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
 @click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
 @click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
+@click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
+              "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column.")
 @smtp_options
 @brand_option
 @click.pass_context
-def batch(ctx, csv_file, out_dir, jobs, send, brand, **smtp):
+def batch(ctx, csv_file, out_dir, jobs, send, name_column, brand, **smtp):
     """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
     lang, paper, and optional email, password)."""
-    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp))
+    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp), name_column)
 
 
 @cli.command()
@@ -311,7 +316,8 @@ def email(ctx, csv_file, out_dir, jobs, brand, **smtp):
 
 def _smtp(options: dict) -> dict:
     return dict(host=options["smtp_host"], port=options["smtp_port"], starttls=options["smtp_starttls"],
-                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"])
+                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"],
+                ca_file=options["smtp_ca_file"])
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/personalize_batch.py [--project DIR] [--rows 200] [--jobs N]
 
 Without --project it uses a copy of the sample clinic in tests/sample (the real content may be
-incomplete). Prints rows, seconds (whole command, including worker start-up) and handouts per second.
+incomplete). Prints rows, seconds (whole command, including worker start-up) and handouts per second,
+and the CPU seconds per handout (all processes): on a machine shared with other work the wall-clock
+figure drifts with the load, the CPU figure much less (the load average is printed too).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,14 +48,20 @@ def main() -> None:
                 writer.writerow([slugs[n % len(slugs)], f"Patient {n}", "Dr Díaz",
                                  "Apply twice a day.\nCome back in 3 months.", "2099-01-01", "en",
                                  ("letter", "a4")[n % 2], "pw" if n % 2 else ""])
+        print("load before:", os.getloadavg()[0])
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([sys.executable, "-m", "make_handouts", "--project", str(args.project), "batch",
                         str(csv_path), "--out", str(folder / "out"), "--jobs", str(args.jobs)],
                        check=True, cwd=REPO, stdout=subprocess.DEVNULL)
         seconds = time.perf_counter() - start
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
         built = len(list((folder / "out").glob("*.pdf")))
     print(f"rows: {args.rows}  built: {built}  jobs: {args.jobs}  handouts: {', '.join(slugs)}")
     print(f"seconds: {seconds:.1f}  handouts per second: {built / seconds:.1f}  (half encrypted, AES-256)")
+    print(f"CPU seconds per handout: {cpu / built:.3f}  (ideal on {args.jobs} idle cores: "
+          f"{args.jobs * built / cpu:.1f} handouts per second)  load after: {os.getloadavg()[0]}")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ COLUMNS = ("slug", "patient", "prescriber", "plan", "next_visit", "lang", "paper
 OPTIONAL_COLUMNS = ("email", "password")
 # One plain address: no display name, no list, nothing that could add a header.
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# A value from the --name-column column, as a file name: no path separators, no spaces, no surprises.
+FILE_LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,12 @@ class Row:
     line: int  # the CSV line the row starts on: how rows are named in every message
     request: Request
     email: str | None
+    label: str | None = None  # the row's value in the --name-column column, checked
 
     @property
     def stem(self) -> str:
+        if self.label:
+            return f"{self.label}-{self.request.slug}"
         return f"row-{self.line:04d}-{self.request.slug}"
 
 
@@ -58,9 +63,18 @@ class BatchResult:
 
 
 def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_email: bool = False,
-               today: date | None = None) -> BatchPlan:
+               today: date | None = None, name_column: str | None = None) -> BatchPlan:
     """Read and check every row. A problem with the file itself (not found, missing columns) is
-    BuildFailed; a problem with one row only refuses that row."""
+    BuildFailed; a problem with one row only refuses that row.
+
+    `name_column` names files by an extra column the clinic chooses (e.g. a visit number) instead of by
+    row number; the patient's columns are refused: no patient name in a file name.
+    """
+    if name_column in COLUMNS + OPTIONAL_COLUMNS:
+        raise BuildFailed([Problem("command line", None, f"--name-column '{name_column}': files can be named "
+                                   "by an extra column of the CSV (e.g. a visit number), not by "
+                                   + ("patient data" if name_column not in ("slug", "lang", "paper")
+                                      else "a value many rows share"))], "nothing was built")
     personalizer = Personalizer(root, brand_file)
     today = today or date.today()
     problems = Problems()
@@ -74,8 +88,8 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
                           "nothing was built") from None
     reader = csv.DictReader(text.splitlines(keepends=True))
     header = reader.fieldnames or []
-    missing = [c for c in COLUMNS if c not in header]
-    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS]
+    missing = [c for c in COLUMNS + ((name_column,) if name_column else ()) if c not in header]
+    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS and c != name_column]
     if missing or unknown:
         for message in ([f"missing column '{c}'" for c in missing]
                         + [f"unknown column '{c}'" for c in unknown]):
@@ -83,6 +97,7 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
         problems.raise_if_any()
 
     rows: list[Row] = []
+    label_lines: dict[str, int] = {}
     total = 0
     line = reader.line_num + 1
     for record in reader:
@@ -97,22 +112,57 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
             report("email is not an email address")
         elif email is None and need_email:
             report("email is empty: it is needed to send the handout")
+        label = (record.get(name_column) or "").strip() if name_column else None
+        if name_column:
+            if not FILE_LABEL.match(label):
+                report(f"{name_column} cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'")
+            elif request and len(request.personal.patient) > 1 and (
+                    request.personal.patient.casefold().replace(" ", "") in label.casefold()):
+                report(f"{name_column} contains the patient's name: it would be in the file name")
+            elif label.casefold() in label_lines:  # case-insensitive file systems
+                report(f"{name_column} repeats line {label_lines[label.casefold()]}: file names must differ")
+            else:
+                label_lines[label.casefold()] = line
         if row_problems or request is None:
             for message in row_problems:
                 problems.add(where, line, message)
         else:
-            rows.append(Row(line, request, email))
+            rows.append(Row(line, request, email, label))
         line = reader.line_num + 1  # a quoted field may span lines: the next row starts after this one
     return BatchPlan(csv_path, rows, problems.items, total, personalizer)
 
 
-# Each worker process loads the project once and keeps it for every row it renders.
+# Each worker process renders with one Personalizer, kept for every row it renders. With the "fork"
+# start method (Linux) it is the parent's, already loaded, checked and warmed up by the first row: a
+# worker then starts in milliseconds instead of importing WeasyPrint and loading the project again.
 _worker: Personalizer | None = None
 
 
+def _inherit_worker(personalizer: Personalizer) -> None:
+    global _worker
+    _worker = personalizer
+    _remove_own_font_folder_at_exit(personalizer)
+
+
 def _start_worker(root: Path, brand_file: Path | None) -> None:
+    """Where processes cannot fork: load the project in the worker."""
     global _worker
     _worker = Personalizer(root, brand_file)
+    _remove_own_font_folder_at_exit(_worker)
+
+
+def _remove_own_font_folder_at_exit(personalizer: Personalizer) -> None:
+    """A worker ends with os._exit, so WeasyPrint never removes a font folder the worker made itself
+    (the one it inherited belongs to the parent, which removes it)."""
+    from multiprocessing.util import Finalize
+
+    inherited = personalizer.font_config._folder
+
+    def remove_if_own() -> None:
+        if personalizer.font_config._folder != inherited:
+            personalizer.close()
+
+    Finalize(None, remove_if_own, exitpriority=10)
 
 
 def _render_in_worker(request: Request) -> tuple[bytes | None, list[str]]:
@@ -130,6 +180,8 @@ def _render(personalizer: Personalizer, request: Request) -> tuple[bytes | None,
 def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None, brand_file: Path | None = None,
                 on_done: Callable[[int], None] = lambda n: None) -> BatchResult:
     """Render every checked row (on `jobs` processes, default every core) and write each PDF as it comes."""
+    import multiprocessing
+
     result = BatchResult(problems=list(plan.problems), failed_lines={p.line for p in plan.problems})
     jobs = jobs or os.cpu_count() or 1
     jobs = min(jobs, len(plan.rows)) or 1
@@ -144,15 +196,26 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None, brand_f
             result.built.append((row, path))
         on_done(1)
 
-    if jobs == 1:
-        for row in plan.rows:
-            finished(row, *_render(plan.personalizer, row.request))
-    else:
-        root = plan.personalizer.root
-        with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(root, brand_file)) as pool:
-            futures = {pool.submit(_render_in_worker, row.request): row for row in plan.rows}
-            for future in as_completed(futures):
-                finished(futures[future], *future.result())
+    try:
+        if jobs == 1:
+            for row in plan.rows:
+                finished(row, *_render(plan.personalizer, row.request))
+        elif "fork" in multiprocessing.get_all_start_methods():
+            # The first row renders here: fonts and text shaping warm up once, before the workers fork.
+            first, *rows = plan.rows
+            finished(first, *_render(plan.personalizer, first.request))
+            context, start, args = multiprocessing.get_context("fork"), _inherit_worker, (plan.personalizer,)
+        else:
+            rows = plan.rows
+            context, start, args = multiprocessing.get_context(), _start_worker, (plan.personalizer.root,
+                                                                                  brand_file)
+        if jobs > 1:
+            with ProcessPoolExecutor(jobs, mp_context=context, initializer=start, initargs=args) as pool:
+                futures = {pool.submit(_render_in_worker, row.request): row for row in rows}
+                for future in as_completed(futures):
+                    finished(futures[future], *future.result())
+    finally:
+        plan.personalizer.close()  # forked workers shared its font folder; nothing is left in /tmp
     result.built.sort(key=lambda item: item[0].line)
     result.problems.sort(key=lambda p: (p.line or 0, p.message))
     return result

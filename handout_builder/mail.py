@@ -21,7 +21,7 @@ from .problems import Problems
 
 DEFAULT_PASSWORD_ENV = "MAKE_HANDOUTS_SMTP_PASSWORD"
 MESSAGE_TEMPLATE = "email.txt.j2"
-SMTP_KEYS = ("host", "port", "starttls", "user", "from")
+SMTP_KEYS = ("host", "port", "starttls", "user", "from", "ca_file")
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,13 @@ class SmtpSettings:
     user: str | None = None
     password_env: str = DEFAULT_PASSWORD_ENV
     sender: str | None = None  # default: the clinic's email
+    # The certificate(s) to trust for STARTTLS instead of the system's authorities: for a clinic server
+    # with its own (or a self-signed) certificate. Verification itself is never turned off.
+    ca_file: Path | None = None
 
 
 def read_smtp_table(brand_file: Path, problems: Problems) -> dict:
-    """The brand file's optional [smtp] table (host, port, starttls, user, from), checked."""
+    """The brand file's optional [smtp] table (host, port, starttls, user, from, ca_file), checked."""
     try:
         table = tomllib.loads(brand_file.read_text(encoding="utf-8")).get("smtp", {})
     except (OSError, tomllib.TOMLDecodeError):
@@ -51,6 +54,11 @@ def read_smtp_table(brand_file: Path, problems: Problems) -> dict:
         problems.add(brand_file, None, "[smtp] port must be a number, e.g. 587")
     if "starttls" in table and not isinstance(table["starttls"], bool):
         problems.add(brand_file, None, "[smtp] starttls must be true or false")
+    if "ca_file" in table:
+        ca_file = brand_file.parent / str(table["ca_file"])  # like every path in the brand file
+        if not ca_file.is_file():
+            problems.add(brand_file, None, f"[smtp] ca_file: no file {ca_file}")
+        table["ca_file"] = ca_file
     return table
 
 
@@ -62,7 +70,8 @@ def smtp_settings(brand_file: Path, problems: Problems, **options) -> SmtpSettin
                         starttls=given.get("starttls", table.get("starttls", True)),
                         user=given.get("user", table.get("user")),
                         password_env=given.get("password_env", DEFAULT_PASSWORD_ENV),
-                        sender=given.get("sender", table.get("from")))
+                        sender=given.get("sender", table.get("from")),
+                        ca_file=given.get("ca_file", table.get("ca_file")))
 
 
 def compose(root: Path, clinic: Clinic, handout: Handout, prescriber: str, to: str, sender: str | None,
@@ -104,7 +113,8 @@ def send(settings: SmtpSettings, messages: list[tuple[int, EmailMessage]], where
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=30) as server:
             if settings.starttls:
-                server.starttls(context=ssl.create_default_context())
+                server.starttls(context=ssl.create_default_context(
+                    cafile=str(settings.ca_file) if settings.ca_file else None))
             if settings.user:
                 server.login(settings.user, password)
             for line, message in messages:
@@ -113,6 +123,10 @@ def send(settings: SmtpSettings, messages: list[tuple[int, EmailMessage]], where
                     sent.append(line)
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                     problems.add(where, line, f"the mail server refused the message (SMTP {_code(error)})")
+    except ssl.SSLCertVerificationError as error:
+        problems.add("smtp", None, f"the certificate of {settings.host} could not be verified "
+                     f"({error.verify_message}); if the clinic's server has its own certificate, give it "
+                     "with --smtp-ca-file or [smtp] ca_file")
     except smtplib.SMTPAuthenticationError:
         problems.add("smtp", None, f"the mail server {settings.host} refused the login of {settings.user}")
     except (smtplib.SMTPException, OSError) as error:

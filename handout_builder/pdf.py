@@ -92,23 +92,34 @@ def weasyprint_warnings():
         logger.propagate = propagate
 
 
-def check_stylesheets(root: Path, fetcher, problems: Problems) -> None:
-    """Parse each stylesheet alone, so a CSS warning is reported at its own file and line."""
+def check_stylesheets(root: Path, fetcher, problems: Problems, font_config=None) -> dict:
+    """Parse each stylesheet alone, so a CSS warning is reported at its own file and line.
+
+    Returns the parsed sheets by resolved path: a caller rendering many documents (the batch) passes
+    them to render_pdf instead of having every render parse the linked files again.
+    """
     from weasyprint import CSS
 
+    parsed = {}
     for path in sorted((root / "styles").rglob("*.css")):
         with weasyprint_warnings() as records:
-            CSS(filename=str(path), url_fetcher=fetcher)
+            parsed[path.resolve()] = CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
         for record in records:
             message = record.getMessage()
             match = re.search(r" at (\d+):\d+", message)
             problems.add(path, int(match[1]) if match else None, f"CSS: {message}")
+    return parsed
 
 
 def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
-               problems: Problems, content_version: str = "") -> tuple[bytes, int] | None:
+               problems: Problems, *, content_version: str = "", reuse: dict | None = None
+               ) -> tuple[bytes, int] | None:
     """Render one HTML document to PDF bytes and its page count; report problems under `what`.
-    `content_version` goes into the document information as /ContentVersion."""
+    `content_version` goes into the document information as /ContentVersion.
+
+    `reuse` (stylesheets, font_config, cache) lets a long-lived process share parsed CSS, loaded fonts
+    and fetched images between renders: the batch's workers render hundreds of documents each.
+    """
     from weasyprint import HTML
 
     def add_version(document, pdf):
@@ -118,7 +129,7 @@ def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
             pdf.info["ContentVersion"] = pydyf.String(content_version)
 
     with weasyprint_warnings() as records:
-        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render()
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(**(reuse or {}))
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version)
     for url in dict.fromkeys(refused):
         problems.add(what, None, f"refused to fetch {url}: only files in the project's styles/, "

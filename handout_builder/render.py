@@ -114,6 +114,10 @@ class Renderer:
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["page_counter_css"] = page_counter_css
         self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
+        # The batch renders hundreds of documents per process: it sets this to False and passes the
+        # stylesheets to WeasyPrint parsed once (as user-origin sheets, which the HTML's inline brand
+        # <style> still overrides, as it overrides the links).
+        self.link_stylesheets = True
 
     def render(self, template: str, **context) -> str:
         try:
@@ -133,23 +137,28 @@ class Renderer:
         """What every template gets. A variant adds styles/variants/<variant>.css after the base styles,
         then <variant>.<paper>.css for what differs by paper (e.g. 3 mm of bleed on A4, 0.125 in on
         letter). A combined variant ("booklet+grayscale") adds the files of each of its parts.
-        `content_version` (from the output's fingerprint) is printed in the footer.
         """
         from .grayscale import grayscale_clinic
         from .pdf import font_faces  # the font files live where the font package was installed
 
+        clinic = self.library.clinic
+        if "grayscale" in variant.split("+"):
+            clinic = grayscale_clinic(clinic)
+        # Without links, the caller hands WeasyPrint the same sheets already parsed (see link_stylesheets).
+        styles = self.stylesheet_paths(paper, variant) if self.link_stylesheets else []
+        return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
+                    notes=notes, lang=self.library.lang, stylesheets=[s.as_uri() for s in styles],
+                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version)
+
+    def stylesheet_paths(self, paper: Paper, variant: str) -> list[Path]:
+        """The stylesheets of an output, resolved, in cascade order."""
         styles = sorted((self.root / "styles").glob("*.css"), key=_style_order)
         for part in variant.split("+"):
             for name in (f"{part}.css", f"{part}.{paper.name}.css"):
                 variant_css = self.root / "styles" / "variants" / name
                 if variant_css.is_file():
                     styles.append(variant_css)
-        clinic = self.library.clinic
-        if "grayscale" in variant.split("+"):
-            clinic = grayscale_clinic(clinic)
-        return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
-                    notes=notes, lang=self.library.lang, stylesheets=[s.resolve().as_uri() for s in styles],
-                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version)
+        return [s.resolve() for s in styles]
 
     def handout(self, slug: str, paper: Paper, variant: str = "regular", personal=None,
                 content_version: str = "") -> str:

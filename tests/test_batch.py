@@ -180,3 +180,184 @@ def test_a_missing_smtp_password_is_reported_and_nothing_is_sent(project, tmp_pa
     assert ("smtp: set the environment variable MAKE_HANDOUTS_SMTP_PASSWORD to the SMTP password of "
             "frontdesk") in result.stderr
     assert smtp_server.messages == []
+
+
+BAD_200 = {  # line -> (fields that differ from a good row, the message), one kind of mistake each
+    7: (dict(slug="nosuch"), "unknown handout 'nosuch'"),
+    23: (dict(patient=""), "patient name is empty"),
+    41: (dict(next_visit="2099-02-30"), "next_visit is not a date"),
+    60: (dict(next_visit="2000-01-01"), "next_visit is in the past"),
+    77: (dict(lang="xx"), "unknown language 'xx'"),
+    98: (dict(paper="tabloid"), "unknown paper 'tabloid'"),
+    120: (dict(email="not-an-address"), "email is not an email address"),
+    142: (dict(patient="A" * 150), "patient is 150 characters"),
+    166: (dict(plan="x" * 1300), "plan is 1300 characters"),
+    199: (dict(prescriber="Dr\x07Who"), "prescriber contains the non-printing character U+0007"),
+}
+
+
+def test_a_200_row_csv_with_10_bad_rows_builds_190_pdfs_and_names_the_10_by_row(project, tmp_path,
+                                                                               monkeypatch):
+    """Acceptance: the whole batch on two processes, as the front desk would run it."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    rows, good = [], {}
+    for line in range(2, 202):
+        slug = ("testinib", "about-patches")[line % 2]
+        values = dict(slug=slug, patient=f"Patient Number{line}", prescriber="Dr Díaz", plan="Twice a day.",
+                      next_visit="2099-01-01", lang="en", paper=("letter", "a4")[line % 3 == 0], email="",
+                      password="pw" if line % 4 == 0 else "")
+        if line in BAD_200:
+            values.update(BAD_200[line][0])
+        else:
+            good[f"row-{line:04d}-{slug}.pdf"] = line
+        rows.append([values[column] for column in HEADER])
+    csv_path = tmp_path / "clinic-list.csv"
+    write_csv(csv_path, rows)
+    out = tmp_path / "batch"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", project=project)
+    assert result.exit_code == 1
+    reported = [line for line in result.stderr.splitlines() if line.startswith(f"{csv_path}:")]
+    assert len(reported) == 10
+    for line, (_, message) in BAD_200.items():
+        assert any(r.startswith(f"{csv_path}:{line}: {message}") for r in reported), line
+    assert "built 190 of 200 rows into" in result.output and "; 10 rows failed" in result.output
+    assert "Patient" not in result.output + result.stderr  # rows are named by number only
+    assert sorted(p.name for p in out.iterdir()) == sorted(good)
+    for name, line in good.items():
+        data = (out / name).read_bytes()
+        assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    for name in list(good)[::37]:  # a sample of the 190, read back
+        reader = PdfReader(out / name)
+        assert reader.is_encrypted == (good[name] % 4 == 0)
+        if reader.is_encrypted:
+            assert reader.decrypt("pw")
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        assert f"Prepared for Patient Number{good[name]} by Dr Díaz" in text
+    assert list(temp.iterdir()) == []  # no font folder or other temporary file left behind
+
+
+@pytest.fixture
+def tls_smtp_server(tmp_path):
+    """A real SMTP server on 127.0.0.1 that requires STARTTLS before login, with a self-signed certificate
+    made here; `certificate` is its PEM file for the client to trust."""
+    import datetime
+    import ipaddress
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clinic mail test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_path, key_path)
+
+    class Keep:
+        def __init__(self):
+            self.messages = []
+            self.tls = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.tls.append(session.ssl is not None)
+            self.messages.append((envelope.rcpt_tos, envelope.content))
+            return "250 OK"
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=isinstance(auth_data, LoginPassword)
+                          and (auth_data.login, auth_data.password) == (b"frontdesk", b"smtp-secret"))
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
+                            tls_context=context, require_starttls=True, auth_require_tls=True)
+    controller.start()
+    handler.port, handler.certificate = port, cert_path
+    yield handler
+    controller.stop()
+
+
+def test_starttls_with_the_servers_own_certificate_sends_encrypted(project, tmp_path, tls_smtp_server,
+                                                                  monkeypatch):
+    (project / "handouts/smtp-ca.pem").write_bytes(tls_smtp_server.certificate.read_bytes())
+    with (project / "handouts/clinic.toml").open("a") as brand:  # ca_file is relative to the brand file
+        brand.write(f'\n[smtp]\nhost = "127.0.0.1"\nport = {tls_smtp_server.port}\nstarttls = true\n'
+                    'user = "frontdesk"\nca_file = "smtp-ca.pem"\n')
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", "Ann Lee", "Dr Díaz", "", "", "en", "letter", "ann@example.org", "pw"]])
+    result = run("email", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "sent 1 emails through 127.0.0.1" in result.output
+    assert tls_smtp_server.tls == [True]  # the message went over the TLS session
+    [(to, content)] = tls_smtp_server.messages
+    assert to == ["ann@example.org"]
+    [attachment] = list(message_from_bytes(content, policy=default).iter_attachments())
+    assert attachment.get_content() == (tmp_path / "o/row-0002-testinib.pdf").read_bytes()
+
+
+def test_starttls_refuses_a_certificate_it_cannot_verify_and_sends_nothing(project, tmp_path,
+                                                                          tls_smtp_server, monkeypatch):
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", ""]])
+    common = ["--out", str(tmp_path / "o"), "--smtp-host", "127.0.0.1", "--smtp-port",
+              str(tls_smtp_server.port), "--smtp-user", "frontdesk"]
+    result = run("email", str(csv_path), *common, project=project)
+    assert result.exit_code == 1
+    assert ("smtp: the certificate of 127.0.0.1 could not be verified (self-signed certificate); if the "
+            "clinic's server has its own certificate, give it with --smtp-ca-file or [smtp] ca_file"
+            ) in result.stderr
+    assert tls_smtp_server.messages == []
+    result = run("email", str(csv_path), *common, "--smtp-ca-file", str(tls_smtp_server.certificate),
+                 project=project)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert tls_smtp_server.tls == [True]
+
+
+def test_files_can_be_named_by_a_column_the_clinic_chooses_never_by_a_patient_column(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,visit\n"
+                        "testinib,Ann Lee,,,,en,letter,V-1001\n"
+                        "about-patches,Bo Chan,,,,en,a4,V-1002\n"
+                        "testinib,Cy Dee,,,,en,letter,../etc/x\n"
+                        "testinib,Di Eng,,,,en,letter,v-1001\n"
+                        "testinib,Ed Fox,,,,en,letter,EdFox-7\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "1", "--name-column", "visit",
+                 project=project)
+    assert result.exit_code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.pdf", "V-1002-about-patches.pdf"]
+    assert (f"{csv_path}:4: visit cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'"
+            in result.stderr)
+    assert f"{csv_path}:5: visit repeats line 2: file names must differ" in result.stderr
+    assert f"{csv_path}:6: visit contains the patient's name: it would be in the file name" in result.stderr
+    for column in ("patient", "prescriber", "email"):
+        result = run("batch", str(csv_path), "--out", str(tmp_path / column), "--name-column", column,
+                     project=project)
+        assert result.exit_code == 1
+        assert (f"command line: --name-column '{column}': files can be named by an extra column of the CSV "
+                "(e.g. a visit number), not by patient data") in result.output + result.stderr
+        assert not (tmp_path / column).exists()

@@ -243,3 +243,38 @@ def test_any_printable_name_gives_a_valid_pdf_with_the_name_in_its_text(personal
     reader = PdfReader(path)
     assert len(reader.pages) == pages
     assert visible(name) in visible(pdf_text(path))
+
+
+def test_every_real_drug_handout_personalised_encrypted_name_only_inside(tmp_path, monkeypatch, caplog):
+    """Acceptance: each drug handout of the real content, with a password; the name and plan are in the
+    decrypted text, and the name is in no file name, no metadata (info, XMP), no log line, no temp file."""
+    from conftest import REPO
+    from test_batch import write_csv
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    caplog.set_level(logging.DEBUG)
+    drugs = sorted(p.name.split(".")[0] for p in (REPO / "handouts/drugs").glob("*.en.yaml"))
+    assert len(drugs) >= 4
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [[slug, PATIENT, "Dr Ana Díaz", PLAN, "2099-03-01", "en", "letter", "", "s3cret pass"]
+                         for slug in drugs])
+    out = tmp_path / "to-send"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "1", project=REPO)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert f"encrypted (AES-256): {len(drugs)}; not encrypted (no password): 0" in result.output
+    # Named by the line each row starts on: two lines a row, as the plan has a line break.
+    assert sorted(p.name for p in out.iterdir()) == [f"row-{2 + 2 * n:04d}-{slug}.pdf"
+                                                     for n, slug in enumerate(drugs)]
+    for path in out.iterdir():
+        reader = PdfReader(path)
+        assert reader.is_encrypted and reader.decrypt("s3cret pass")
+        text = squashed("\n".join(page.extract_text() for page in reader.pages))
+        assert f"Prepared for {PATIENT} by Dr Ana Díaz on" in text
+        assert "Your plan Apply a thin layer twice a day. Stop if the skin burns." in text
+        assert_name_not_in_pdf_objects(reader, PATIENT)  # info dictionary and XMP included
+        assert b"Quixotic" not in reader.xmp_metadata.stream.get_data()
+        assert "Quixotic" not in path.name
+    assert "Quixotic" not in caplog.text + result.output + result.stderr
+    assert list(temp.iterdir()) == []  # the shared font folder was removed
