@@ -10,7 +10,7 @@ TEST_TOOLS := chromium cups cups-client cups-bsd printer-driver-cups-pdf
 .PHONY: build test bench system-libs test-tools clean
 
 build: $(BIN)/make-handouts
-	$(BIN)/make-handouts build
+	$(BIN)/make-handouts build --lang all
 
 test: $(BIN)/make-handouts | test-tools
 	$(BIN)/python -m pytest
