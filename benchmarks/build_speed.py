@@ -28,6 +28,7 @@ def copy_project(handouts: Path, folder: Path) -> Path:
     shutil.copytree(handouts, folder / "handouts")
     shutil.copytree(REPO / "templates", folder / "templates")
     shutil.copytree(REPO / "styles", folder / "styles")
+    shutil.copytree(REPO / "locales", folder / "locales")
     return folder
 
 

@@ -229,3 +229,19 @@ def test_list_and_personalize_in_spanish(project, tmp_path):
     text = " ".join(pdf_text(out).split())
     assert "Preparado para Ana Ruiz por Dra. Gil el" in text
     assert "Su próxima visita: 3 de diciembre de 2026" in text
+
+
+def test_large_print_on_a4_in_spanish(project):
+    result = run("build", "--lang", "es", "--large-print", "--paper", "a4", project=project)
+    assert result.exit_code == 0, result.output + (result.stderr or "")
+    manifest = json.loads((project / "out/manifest.json").read_text())
+    assert {(e["lang"], e["paper"], e["variant"]) for e in manifest} == {("es", "a4", "large-print")}
+    for entry in manifest:
+        path = project / "out" / entry["path"]
+        assert path.name.endswith(".large-print.pdf")
+        reader = PdfReader(path)
+        assert reader.trailer["/Root"]["/Lang"] == "es"
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+        text = pdf_text(path)
+        assert "Página 2 de" in text and "Page 2 of" not in text
