@@ -64,11 +64,17 @@ def write_catalog(renderer: Renderer, out_dir: Path, entries: list[ManifestEntry
 def cards_for(entries: list[ManifestEntry], thumbs: dict[str, str]) -> list[Card]:
     kinds = list(KIND_HEADINGS)
 
+    # One card per handout, with every edition of it (each language, paper and variant) as a tile; cards
+    # are ordered by the English title, which the front desk knows them by.
+    english = {e.slug: e.title for e in entries if e.lang == "en"}
+
     def card_key(e: ManifestEntry):
-        return (kinds.index(e.kind) if e.kind in kinds else len(kinds), e.title.lower(), e.slug, e.lang)
+        return (kinds.index(e.kind) if e.kind in kinds else len(kinds),
+                english.get(e.slug, e.title).lower(), e.slug)
 
     def tile_key(e: ManifestEntry):
-        return (e.variant != "regular", e.variant, list(PAPERS).index(e.paper) if e.paper in PAPERS else 9)
+        return (e.lang != "en", e.lang, e.variant != "regular", e.variant,
+                list(PAPERS).index(e.paper) if e.paper in PAPERS else 9)
 
     cards = []
     for _, group in groupby(sorted(entries, key=card_key), key=card_key):
