@@ -74,6 +74,20 @@ def assert_tagged(reader, lang: str = "en") -> None:
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
 
 
+def assert_contents_match_chapters(reader, chapters: int) -> None:
+    """The brochure's contents page (page 2) lists `chapters` entries, and each page number it gives is
+    the page whose first line (past a "Page X of Y" printed at the top) is that entry's title."""
+    import re
+
+    contents = reader.pages[1].extract_text()
+    entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", contents, flags=re.MULTILINE)
+    assert len(entries) == chapters, contents
+    for title, number in entries:
+        lines = [line for line in reader.pages[int(number) - 1].extract_text().splitlines()
+                 if line.strip() and not line.startswith("Page ")]
+        assert " ".join(lines[0].split()).startswith(" ".join(title.split())[:25]), (title, number, lines[0])
+
+
 def pdf_text(path: Path) -> str:
     from pypdf import PdfReader
 

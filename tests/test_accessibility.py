@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import REPO, run
+from conftest import REPO, assert_contents_match_chapters, run
 from test_real_content import DRUGS, TOPICS
 
 LARGE_PRINT_MIN_PT = 18.0
@@ -174,14 +174,7 @@ def test_large_print_brochure_text_is_18_pt_or_more(large_print_build):
 
 def test_large_print_brochure_contents_page_numbers_match_where_chapters_start(large_print_build):
     reader = PdfReader(large_print_build / "out/en/letter/brochure.large-print.pdf")
-    contents = reader.pages[1].extract_text()
-    entries = re.findall(r"^(.+?)\s*\.{3,}\s*(\d+)\s*$", contents, flags=re.MULTILINE)
-    assert len(entries) == len(TOPICS) + len(DRUGS) + 2, contents
-    for title, number in entries:
-        page_text = reader.pages[int(number) - 1].extract_text()
-        # The page number is printed at the top right in large print: skip it.
-        lines = [line for line in page_text.splitlines() if line.strip() and not line.startswith("Page ")]
-        assert " ".join(lines[0].split()).startswith(" ".join(title.split())[:25]), (title, number, lines[0])
+    assert_contents_match_chapters(reader, len(TOPICS) + len(DRUGS) + 2)
 
 
 def test_large_print_is_its_own_variant_beside_the_regular_files(large_print_build):
