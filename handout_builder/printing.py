@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
@@ -11,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .build import Edition, build
-from .content import load_library
-from .output import read_manifest
 from .problems import BuildFailed, Problem
 
 NOT_PRINTED = "nothing was printed"
@@ -54,32 +51,15 @@ def print_handout(root: Path, slug: str, edition: Edition, copies: int = 1, prin
 
 def pdf_for_printing(root: Path, slug: str, edition: Edition, brand_file: Path | None = None,
                      out_dir: Path | None = None, log: Callable[[str], None] = print) -> Path:
-    """The built PDF, after building it if it is missing or older than what it is made from.
+    """The built PDF, after building it if it is missing, altered or out of date.
 
-    Never print a half-written or stale handout: the manifest's hash must match the file on disk, and
-    the file must be newer than its content, the brand file, the glossary, sources, templates and styles.
+    Never print a half-written or stale handout: the build's fingerprints decide (every input of the
+    PDF, and the file's own hash), and a current PDF is left as it is without rendering anything.
     """
-    library = load_library(root, brand_file, edition.lang)  # every content problem stops printing too
-    known = {h.slug: h for h in library.handouts}
-    if slug not in known:
-        _fail(f"unknown handout '{slug}' (known: {', '.join(sorted(known))})")
     out_dir = out_dir or root / "out"
-    pdf = out_dir / edition.path(slug)
-    inputs = [known[slug].path, library.clinic.brand_file, *(root / "handouts").glob("*.yaml"),
-              *(p for folder in ("templates", "styles") for p in (root / folder).rglob("*") if p.is_file())]
-    if _is_current(out_dir, edition.path(slug), max(p.stat().st_mtime for p in inputs)):
-        return pdf
     build(root, [slug], edition.paper, brand_file, out_dir, variants=(edition.variant,), log=log,
           lang=edition.lang)
-    return pdf
-
-
-def _is_current(out_dir: Path, path: str, newest_input: float) -> bool:
-    entry = next((e for e in read_manifest(out_dir) if e.path == path), None)
-    pdf = out_dir / path
-    if entry is None or not pdf.is_file() or pdf.stat().st_mtime < newest_input:
-        return False
-    return hashlib.sha256(pdf.read_bytes()).hexdigest() == entry.sha256
+    return out_dir / edition.path(slug)
 
 
 def default_printer() -> str | None:
