@@ -32,15 +32,9 @@ def brochure_html(renderer: Renderer, paper: Paper, variant: str = "regular",
                   fillers: tuple[str, ...] = (), include_drafts: bool = False, content_version: str = "") -> str:
     """The brochure; draft handouts stay out of it unless asked for (they still build on their own)."""
     library = renderer.library
-    plan = library.brochure
-    topics = [library.topics[slug] for slug in plan.topics]
-    drugs = [library.drugs[slug] for slug in plan.drugs]
-    if not include_drafts:
-        topics = [t for t in topics if not t.review.draft]
-        drugs = [d for d in drugs if not d.review.draft]
+    topics, drugs, reviewed_on = library.brochure_contents(include_drafts)
     clinic = library.clinic
     return renderer.render(
-        "brochure.html.j2", plan=plan, topics=topics, drugs=drugs,
-        reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
+        "brochure.html.j2", plan=library.brochure, topics=topics, drugs=drugs, reviewed_on=reviewed_on,
         qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"), fillers=fillers,
         **renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version))

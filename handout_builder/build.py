@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .fingerprint import Inputs, Record, content_version
@@ -59,14 +58,15 @@ class Job:
         return self.edition.path(self.slug)
 
 
-def plan(library: Library, slugs: list[str], editions: list[Edition], problems: Problems) -> list[Job]:
+def plan(library: Library, slugs: list[str], editions: list[Edition], problems: Problems,
+         include_drafts: bool = False) -> list[Job]:
     """The jobs for the named handouts, or for every handout and the brochure when none is named."""
     known = {h.slug: h for h in library.handouts}
     for slug in slugs:
         if slug not in known:
             problems.add("command line", None, f"unknown handout '{slug}' (known: {', '.join(sorted(known))})")
     brochure = library.brochure
-    newest = max(library.handout(s).review.reviewed_on for s in (*brochure.topics, *brochure.drugs))
+    newest = library.brochure_contents(include_drafts)[2]
     jobs = []
     for edition in editions:
         for slug, kind, made in outputs(edition, [(h.slug, h.kind) for h in library.handouts], slugs):
@@ -164,7 +164,7 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     library = load_library(root, brand_file, inputs.lang)
     problems = Problems(root)
     editions = [Edition(library.lang, paper, variant) for variant in variants]
-    jobs = plan(library, slugs, editions, problems)
+    jobs = plan(library, slugs, editions, problems, settings.include_drafts)
     problems.raise_if_any()
 
     check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)

@@ -46,11 +46,9 @@ class LeafletNotes(Notes):
         return Markup("")
 
 
-def leaflet_html(renderer: Renderer, paper: Paper, variant: str = "regular") -> str:
+def leaflet_html(renderer: Renderer, paper: Paper, variant: str = "regular", include_drafts: bool = False) -> str:
     library = renderer.library
-    plan = library.brochure
-    topics = [library.topics[slug] for slug in plan.topics]
-    drugs = [library.drugs[slug] for slug in plan.drugs]
+    topics, drugs, reviewed_on = library.brochure_contents(include_drafts)
     # Each topic by its leaflet summary (or its own summary): key points would need a second leaflet.
     summaries = [(topic, topic.leaflet.summary or topic.summary) for topic in topics]
     # The flap opposite the cover: the topics' leaflet "call us if" items (or all of a topic's, if it
@@ -61,8 +59,8 @@ def leaflet_html(renderer: Renderer, paper: Paper, variant: str = "regular") -> 
     # Styled by the leaflet's own variant stylesheets (styles/variants/leaflet*.css) plus the variant's.
     parts = [LEAFLET, *(p for p in variant.split("+") if p != "regular")]
     return renderer.render(
-        "leaflet.html.j2", plan=plan, summaries=summaries, drugs=drugs, call_us_if=call_us_if,
-        reviewed_on=max(h.review.reviewed_on for h in (*topics, *drugs)),
+        "leaflet.html.j2", plan=library.brochure, summaries=summaries, drugs=drugs, call_us_if=call_us_if,
+        reviewed_on=reviewed_on,
         qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"),
         **renderer.common(paper, "+".join(parts), LeafletNotes(library)))
 

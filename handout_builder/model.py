@@ -208,3 +208,13 @@ class Library:
     @property
     def handouts(self) -> list[Handout]:
         return [*self.topics.values(), *self.drugs.values()]
+
+    def brochure_contents(self, include_drafts: bool = False) -> tuple[list[Topic], list[Drug], date]:
+        """The brochure's (and leaflet's) topics and drugs in their order, and the newest review date
+        among them; drafts stay out unless asked for (they still build on their own)."""
+        topics = [self.topics[slug] for slug in self.brochure.topics]
+        drugs = [self.drugs[slug] for slug in self.brochure.drugs]
+        if not include_drafts:
+            topics = [t for t in topics if not t.review.draft]
+            drugs = [d for d in drugs if not d.review.draft]
+        return topics, drugs, max(h.review.reviewed_on for h in (*topics, *drugs))

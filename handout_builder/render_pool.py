@@ -42,46 +42,50 @@ class Session:
         self.fetcher = make_fetcher(asset_roots(self.root, library.clinic.brand_file), self.refused)
         self.renderer = Renderer(library, self.problems)
 
-    def render(self, job, version: str) -> Rendered:
-        from .brochure import brochure_html, fillers_for
-        from .imposition import DUPLEX, SHEET_NAMES, impose_booklet
-        from .leaflet import leaflet_html, leaflet_problem
+    def html(self, job, styled: str, version: str, fillers: tuple[str, ...] = ()) -> str:
+        """The job's HTML; `styled` is the variant whose styles it uses (a booklet is a print-shop
+        brochure, imposed afterwards)."""
+        from .brochure import brochure_html
+        from .leaflet import leaflet_html
+        from .render import PAPERS
+
+        paper = PAPERS[job.edition.paper]
+        if job.kind == BROCHURE:
+            return brochure_html(self.renderer, paper, styled, fillers, self.settings.include_drafts, version)
+        if job.kind == LEAFLET:
+            return leaflet_html(self.renderer, paper, styled, self.settings.include_drafts)
+        return self.renderer.handout(job.slug, paper, styled, content_version=version)
+
+    def pdf(self, job, html: str, version: str) -> tuple[bytes, int] | None:
         from .output import write_atomic
         from .pdf import render_pdf
-        from .render import PAPERS
+
+        if not html:
+            return None  # a template problem was recorded
+        if self.html_dir is not None:
+            write_atomic(self.html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
+        what = f"the {job.kind}" if job.kind in (BROCHURE, LEAFLET) else \
+            self.problems.display(self.library.handout(job.slug).path)
+        return render_pdf(html, self.root, self.fetcher, self.refused, what, self.problems,
+                          content_version=version)
+
+    def render(self, job, version: str) -> Rendered:
+        from .brochure import fillers_for
+        from .imposition import DUPLEX, SHEET_NAMES, impose_booklet
+        from .leaflet import leaflet_problem
 
         self.problems.items = []
         notes: list[str] = []
-        renderer, paper = self.renderer, PAPERS[job.edition.paper]
         parts = job.edition.variant.split("+")
         styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in parts)
-        if job.kind == BROCHURE:
-            make_html = lambda fillers=(): brochure_html(renderer, paper, styled, fillers,  # noqa: E731
-                                                         self.settings.include_drafts, version)
-        elif job.kind == LEAFLET:
-            make_html = lambda: leaflet_html(renderer, paper, styled)  # noqa: E731
-        else:
-            make_html = lambda: renderer.handout(job.slug, paper, styled,  # noqa: E731
-                                                 content_version=version)
-        what = f"the {job.kind}" if job.kind in (BROCHURE, LEAFLET) else \
-            self.problems.display(self.library.handout(job.slug).path)
-
-        def render(html: str) -> tuple[bytes, int] | None:
-            if not html:
-                return None  # a template problem was recorded
-            if self.html_dir is not None:
-                write_atomic(self.html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
-            return render_pdf(html, self.root, self.fetcher, self.refused, what, self.problems,
-                              content_version=version)
-
-        result = render(make_html())
+        result = self.pdf(job, self.html(job, styled, version), version)
         # A printed brochure is folded sheets of four pages: pad it with designed pages, once.
         if result and job.kind == BROCHURE and PRINT_SHOP in styled.split("+") and result[1] % 4:
-            result = render(make_html(fillers_for(result[1])))
+            result = self.pdf(job, self.html(job, styled, version, fillers_for(result[1])), version)
             if result and result[1] % 4:
                 raise RuntimeError(f"padding the brochure left {result[1]} pages, not a multiple of 4")
         if result and job.kind == LEAFLET and (problem := leaflet_problem(result[1])):
-            self.problems.add(what, None, problem)
+            self.problems.add("the leaflet", None, problem)
             result = None
         if result and BOOKLET in parts:
             result = impose_booklet(result[0], self.settings.creep)

@@ -251,6 +251,16 @@ def test_a_draft_has_a_watermark_and_stays_out_of_the_brochure_unless_asked(proj
     assert "About patches" in pdf_text(out / "brochure.pdf")
 
 
+def test_a_draft_stays_out_of_the_leaflet_unless_asked(project):
+    topic = project / TOPIC
+    topic.write_text(topic.read_text().replace("review_every_months: 12", "review_every_months: 12\ndraft: true"))
+    leaflet = project / "out/en/letter/leaflet.pdf"
+    assert run("build", "--leaflet", project=project).exit_code == 0
+    assert "About patches" not in pdf_text(leaflet)
+    assert run("build", "--leaflet", "--include-drafts", project=project).exit_code == 0
+    assert "About patches" in pdf_text(leaflet)
+
+
 # --- boxed warning for JAK inhibitors ------------------------------------------------------------
 
 JAK_MESSAGE = ("a JAK inhibitor must say whether its label carries a boxed warning: give "
