@@ -222,7 +222,7 @@ def write_full_build_catalog(renderer, out_dir, entries, problems, log) -> None:
 
 
 def list_handouts(library: Library, today: date) -> list[dict]:
-    from .render import month_year
+    from .translation import month_year
     from .review import review_age
 
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,

@@ -9,7 +9,8 @@ from itertools import groupby
 from pathlib import Path
 
 from .output import ManifestEntry, write_atomic
-from .render import Renderer, month_year
+from .render import Renderer
+from .translation import month_year
 
 INDEX = "index.html"
 THUMBS = "thumbs"

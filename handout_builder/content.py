@@ -88,8 +88,7 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
         url = entry.text("url", required=False)
         if url and not re.match(r"^https?://\S+$", url):
             entry.report("url", f"url must start with http:// or https://, found {url!r}")
-        year = entry.integer("year", minimum=1900) if entry.data.get("year") is not None else None
-        entry.read.add("year")
+        year = entry.integer("year", minimum=1900, required=False)  # left out when the source has no date
         sources[str(key)] = Source(id=str(key), title=entry.text("title"),
                                    publisher=entry.text("publisher"), year=year, url=url or None)
         entry.done()

@@ -149,10 +149,11 @@ class Fields:
             self.report(key, f"'{key}' is empty")
         return value
 
-    def integer(self, key: str, minimum: int = 1) -> int:
-        value = self._get(key, True, "a whole number")
+    def integer(self, key: str, minimum: int = 1, required: bool = True) -> int | None:
+        """A whole number; an optional one that is absent is None."""
+        value = self._get(key, required, "a whole number")
         if value is None:
-            return minimum
+            return minimum if required else None
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             self.report(key, f"'{key}' must be a whole number of at least {minimum}, found {value!r}")
             return minimum

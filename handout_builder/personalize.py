@@ -16,7 +16,7 @@ from pathlib import Path
 from .content import load_library
 from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
 from .problems import BuildFailed, Problem, Problems
-from .render import MONTHS, PAPERS, Renderer
+from .render import PAPERS, Renderer
 
 # Longer than this, a name or prescriber no longer fits on the "Prepared for" line.
 MAX_NAME = 100
@@ -29,10 +29,6 @@ REFUSED_CATEGORIES = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def long_date(value: date) -> str:
-    return f"{MONTHS[value.month - 1]} {value.day}, {value.year}"
-
-
 @dataclass(frozen=True)
 class Personal:
     """What is printed for one patient. Plain text: the template escapes it and keeps the plan's lines."""
@@ -42,14 +38,6 @@ class Personal:
     plan: str
     next_visit: date | None
     prepared_on: date  # today: the only place the clock is read
-
-    @property
-    def prepared_on_text(self) -> str:
-        return long_date(self.prepared_on)
-
-    @property
-    def next_visit_text(self) -> str:
-        return long_date(self.next_visit) if self.next_visit else ""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -17,8 +16,6 @@ from .problems import Problems
 
 CITE_MARK = re.compile(r'<sup class="cite" data-cite="([^"]*)"></sup>')
 TERM_MARK = re.compile(r'<span data-term="([^"]*)">(.*?)</span>')
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
 PAGE_PLACEHOLDERS = re.compile(r"(\{page\}|\{pages\})")
 
 
@@ -76,10 +73,6 @@ class Notes:
         return sorted(((t, self.library.glossary[t]) for t in self.terms_used), key=lambda x: x[0].lower())
 
 
-def month_year(value: date, lang: str = "en") -> str:
-    return translation.month_year(value, lang)
-
-
 def page_counter_css(label: str) -> Markup:
     """A translated "Page {page} of {pages}" as a CSS content value, for the page footer's margin box."""
     parts = []
@@ -110,7 +103,6 @@ class Renderer:
         translations = translation.translations(self.root, lang, problems)
         self.env.install_gettext_translations(translations, newstyle=True)
         self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
-        self.env.filters["month_year_short"] = lambda value: translation.month_year_short(value, lang)
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["page_counter_css"] = page_counter_css
         self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)

@@ -67,11 +67,6 @@ def month_year(value: date, lang: str = SOURCE_LANGUAGE) -> str:
     return format_skeleton("yMMMM", value, locale=lang)
 
 
-def month_year_short(value: date, lang: str = SOURCE_LANGUAGE) -> str:
-    """"Nov 2026", "nov 2026"."""
-    return format_skeleton("yMMM", value, locale=lang)
-
-
 def long_date(value: date, lang: str = SOURCE_LANGUAGE) -> str:
     """"November 22, 2026", "22 de noviembre de 2026"."""
     return format_date(value, format="long", locale=lang)

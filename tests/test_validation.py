@@ -232,3 +232,10 @@ def test_unknown_key_in_a_topics_leaflet_table(project):
     edit(project, TOPIC, "reviewed_by:", "leaflet:\n  blurb: Short.\nreviewed_by:")
     assert problems_of(project) == [f"{TOPIC}:12: unknown field 'blurb' in 'leaflet' "
                                     "(known fields: call_us_if, summary)"]
+
+
+def test_source_year_is_optional_but_must_be_a_year(project):
+    edit(project, "handouts/sources.yaml", "  year: 2024\n", "")  # an undated source is fine
+    edit(project, "handouts/sources.yaml", "  year: 2025", "  year: twenty")
+    assert problems_of(project) == [
+        "handouts/sources.yaml:4: 'year' must be a whole number of at least 1900, found 'twenty'"]
