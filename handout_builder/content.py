@@ -10,10 +10,9 @@ from .fields import Fields, parse_yaml
 from .model import (BOXED_WARNING_ANSWERS, ROUTES, STATUS_VALUES, BoxedWarning, Drug, LeafletText, Library,
                     RegulatoryStatus, Review, Source, Topic, TrialResult)
 from .problems import Problems
-from .project import CONTENT_FILE, PROJECT_FOLDERS, find_project  # noqa: F401  (callers use them)
+from .project import SLUG, content_file
 from .prose import ProseReader
 
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # JAK inhibitor labels carry class-wide warnings: each such drug file must say whether its label has a boxed
 # warning, and cite the label, so that a new file cannot leave the warning out unnoticed (in any language).
 JAK_CLASS = re.compile(r"\bJAK inhibitor\b|\binhibidor(?:es)? de (?:la )?JAK\b", re.IGNORECASE)
@@ -66,13 +65,13 @@ def _content_files(folder: Path, ext: str, lang: str, problems: Problems):
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.is_dir():
             continue
-        match = CONTENT_FILE.match(path.name)
-        if not match or match["ext"] != ext or not SLUG.match(match["slug"]):
+        named = content_file(path.name, ext)
+        if named is None:
             problems.add(path, None, f"unexpected file name: content files are named "
                          f"<slug>.<language>.{ext}, e.g. what-is-vitiligo.en.{ext} (slug: lowercase "
                          "letters, digits and hyphens)")
-        elif match["lang"] == lang:
-            yield path, match["slug"]
+        elif named[1] == lang:
+            yield path, named[0]
 
 
 def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:

@@ -11,14 +11,13 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
-import re
 import tomllib
 from pathlib import Path
 
 from .output import write_atomic
+from .project import content_file
 
 RECORD = "fingerprints.json"
-CONTENT_FILE = re.compile(r"^(?P<slug>[a-z0-9]+(-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 FOLDER_KINDS = (("topics", "md", "topic"), ("drugs", "yaml", "drug"))
 DRUG_TABLE = b"[[drug-table]]"  # a topic with this marker reads every drug file
 FONT_PACKAGE = "fontpkg_atkinson_hyperlegible"  # as pdf.py, which may not be imported here
@@ -48,12 +47,12 @@ class Inputs:
             for name in names:
                 if name.startswith("."):
                     continue
-                match = CONTENT_FILE.match(name)
-                if not match or match["ext"] != ext or (match["lang"] == lang and match["slug"] in self.content):
+                named = content_file(name, ext)
+                if named is None or (named[1] == lang and named[0] in self.content):
                     self.content = None
                     return
-                if match["lang"] == lang:
-                    self.content[match["slug"]] = (kind, directory / name)
+                if named[1] == lang:
+                    self.content[named[0]] = (kind, directory / name)
 
     def handouts(self, slugs: list[str]) -> list[tuple[str, str]] | None:
         """(slug, kind) of every handout, topics first as the content stage orders them; None when only

@@ -7,7 +7,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-from .content import CONTENT_FILE
+from .project import CONTENT_FILE
 from .model import Drug, Handout, Library
 from .problems import Problems
 

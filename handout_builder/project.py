@@ -11,6 +11,7 @@ from pathlib import Path
 from .problems import BuildFailed, Problem
 
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 
 
@@ -31,3 +32,11 @@ def languages(root: Path) -> list[str]:
              for path in sorted((root / "handouts" / folder).glob("*.*"))
              if (match := CONTENT_FILE.match(path.name))}
     return sorted(found, key=lambda lang: (lang != "en", lang))
+
+
+def content_file(name: str, ext: str) -> tuple[str, str] | None:
+    """(slug, lang) of a content file named <slug>.<lang>.<ext>, or None when the name is not one."""
+    match = CONTENT_FILE.match(name)
+    if not match or match["ext"] != ext or not SLUG.match(match["slug"]):
+        return None
+    return match["slug"], match["lang"]
