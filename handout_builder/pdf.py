@@ -113,15 +113,32 @@ def check_stylesheets(root: Path, fetcher, problems: Problems, font_config=None)
 
 def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
                problems: Problems, *, content_version: str = "", reuse: dict | None = None
-               ) -> tuple[bytes, int] | None:
+               ) -> tuple[bytes, int]:
     """Render one HTML document to PDF bytes and its page count; report problems under `what`.
     `content_version` goes into the document information as /ContentVersion.
 
     `reuse` (stylesheets, font_config, cache) lets a long-lived process share parsed CSS, loaded fonts
     and fetched images between renders: the batch's workers render hundreds of documents each.
     """
+    document = lay_out(html, root, fetcher, refused, what, problems, reuse=reuse)
+    return write(document, refused, what, problems, content_version=content_version), len(document.pages)
+
+
+def lay_out(html: str, root: Path, fetcher, refused: list[str], what: str, problems: Problems, *,
+            reuse: dict | None = None):
+    """Lay out one HTML document into pages (a WeasyPrint Document); report problems under `what`."""
     from weasyprint import HTML
 
+    with weasyprint_warnings() as records:
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(**(reuse or {}))
+    _report(records, refused, what, problems)
+    return document
+
+
+def write(document, refused: list[str], what: str, problems: Problems, *, content_version: str = "") -> bytes:
+    """A laid-out Document as tagged PDF bytes. Laid-out pages can be written again, alone or with
+    pages of other documents (Document.copy): personalised handouts reuse one layout of the handout.
+    Images inside SVG (a logo's) are fetched only now: `refused` collects what the fetcher refused."""
     def add_version(document, pdf):
         import pydyf
 
@@ -129,14 +146,18 @@ def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
             pdf.info["ContentVersion"] = pydyf.String(content_version)
 
     with weasyprint_warnings() as records:
-        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(**(reuse or {}))
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version)
+    _report(records, refused, what, problems)
+    return pdf
+
+
+def _report(records: list[logging.LogRecord], refused: list[str], what: str, problems: Problems) -> None:
+    """WeasyPrint's warnings and the fetcher's refusals (once per URL) as problems of `what`."""
     for url in dict.fromkeys(refused):
         problems.add(what, None, f"refused to fetch {url}: only files in the project's styles/, "
                      "handouts/images/ and the brand file's folder are read")
+    refused.clear()
     for record in records:
         message = record.getMessage()
-        if "refused to fetch" not in message:
+        if "refused to fetch" not in message:  # reported above, by URL
             problems.add(what, None, f"WeasyPrint: {message}")
-    refused.clear()
-    return pdf, len(document.pages)
