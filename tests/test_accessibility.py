@@ -154,21 +154,23 @@ def text_sizes(page) -> list[tuple[str, float]]:
     return runs
 
 
-def test_large_print_brochure_text_is_18_pt_or_more(large_print_build):
-    reader = PdfReader(large_print_build / "out/en/letter/brochure.large-print.pdf")
-    html = (large_print_build / "html/en/letter/brochure.large-print.html").read_text()
-    # The diagram's and chart's labels are drawn inside their SVG, which scales to the column: they are
-    # graphics with alt text and a caption at 18 pt, and are left out here (see the report's figures).
-    svg_labels = {label.strip() for label in SVG_TEXT.findall(html)}
+def test_large_print_text_is_18_pt_or_more(large_print_build):
+    """Every large-print PDF, the brochure and each handout."""
     small, body = [], 0
-    for number, page in enumerate(reader.pages, start=1):
-        for text, size in text_sizes(page):
-            if text in svg_labels:
-                continue
-            body += 1
-            if size < LARGE_PRINT_MIN_PT - 0.05:
-                small.append((number, text[:40], round(size, 1)))
-    assert body > 1000
+    for path in built_pdfs(large_print_build / "out"):
+        html = (large_print_build / "html" / path.relative_to(large_print_build / "out")).with_suffix(".html")
+        # The diagram's and chart's labels are drawn inside their SVG, which scales to the column: they
+        # are graphics with alt text and a caption at 18 pt, and are left out here (see the report's
+        # figures).
+        svg_labels = {label.strip() for label in SVG_TEXT.findall(html.read_text())}
+        for number, page in enumerate(PdfReader(path).pages, start=1):
+            for text, size in text_sizes(page):
+                if text in svg_labels:
+                    continue
+                body += 1
+                if size < LARGE_PRINT_MIN_PT - 0.05:
+                    small.append((path.name, number, text[:40], round(size, 1)))
+    assert body > 2000
     assert small == [], small
 
 
