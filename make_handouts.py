@@ -212,21 +212,24 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
 @click.option("--next-visit", default="", metavar="YYYY-MM-DD", help="The date of the next visit.")
 @lang_option
 @click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column).")
 @click.option("--password", "ask_password", is_flag=True,
               help="Ask for a password and encrypt the PDF (AES-256) for email.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF to write. Name it by handout, not by patient.")
 @brand_option
 @click.pass_context
-def personalize(ctx, slug, patient, prescriber, plan, next_visit, lang, paper, ask_password, output, brand):
-    """Make one patient's copy of a handout, with their name and plan on it."""
+def personalize(ctx, slug, patient, prescriber, plan, next_visit, lang, paper, large_print, ask_password, output,
+                brand):
+    """Make one patient's copy of a handout: a plan sheet with their name and plan, then the handout."""
     from handout_builder.output import write_atomic
     from handout_builder.personalize import personalize as run_personalize
 
     # Asked for, not an option value: a password on the command line stays in the shell history.
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True) if ask_password else None
     values = dict(slug=slug, patient=patient, prescriber=prescriber, plan=plan, next_visit=next_visit,
-                  lang=lang, paper=paper, password=password, output=str(output))
+                  lang=lang, paper=paper, large_print="yes" if large_print else "", password=password,
+                  output=str(output))
     data, pages, _ = _run(lambda: run_personalize(_project(ctx), values, brand))
     write_atomic(output, data)
     click.echo(f"wrote {output} ({pages} page{'s' if pages != 1 else ''}); " + (
@@ -284,20 +287,26 @@ def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp, name_column=None):
         sys.exit(1)
 
 
+jobs_option = click.option("--jobs", type=click.IntRange(1),
+                           help="Processes to render with.  [default: every core]")
+name_column_option = click.option(
+    "--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column (e.g. a "
+    "visit number) instead of row-NNNN-SLUG.pdf; never a patient's column.")
+
+
 @cli.command()
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
-@click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
+@jobs_option
 @click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
-@click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
-              "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column.")
+@name_column_option
 @smtp_options
 @brand_option
 @click.pass_context
 def batch(ctx, csv_file, out_dir, jobs, send, name_column, brand, **smtp):
     """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
-    lang, paper, and optional email, password)."""
+    lang, paper, and optional email, password, large_print)."""
     _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp), name_column)
 
 
@@ -305,13 +314,14 @@ def batch(ctx, csv_file, out_dir, jobs, send, name_column, brand, **smtp):
 @click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs and any .eml drafts.")
-@click.option("--jobs", type=click.IntRange(1), help="Processes to render with.  [default: every core]")
+@jobs_option
+@name_column_option
 @smtp_options
 @brand_option
 @click.pass_context
-def email(ctx, csv_file, out_dir, jobs, brand, **smtp):
+def email(ctx, csv_file, out_dir, jobs, name_column, brand, **smtp):
     """Same as `batch --send`: build each row's handout and email it (or write an .eml draft)."""
-    _batch(ctx, csv_file, out_dir, jobs, brand, True, _smtp(smtp))
+    _batch(ctx, csv_file, out_dir, jobs, brand, True, _smtp(smtp), name_column)
 
 
 def _smtp(options: dict) -> dict:

@@ -21,7 +21,7 @@ from .personalize import Personalizer, Request, check_request
 from .problems import BuildFailed, Problem, Problems
 
 COLUMNS = ("slug", "patient", "prescriber", "plan", "next_visit", "lang", "paper")
-OPTIONAL_COLUMNS = ("email", "password")
+OPTIONAL_COLUMNS = ("email", "password", "large_print")
 # One plain address: no display name, no list, nothing that could add a header.
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 # A value from the --name-column column, as a file name: no path separators, no spaces, no surprises.
@@ -132,6 +132,21 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
     return BatchPlan(csv_path, rows, problems.items, total, personalizer)
 
 
+# Rows are rendered in runs of the same handout edition, so that a process lays each handout out once and
+# puts a plan sheet in front of it for every row of the run. Short runs keep the progress bar moving and
+# both cores busy to the end.
+RUN_LENGTH = 16
+
+
+def runs(rows: list[Row]) -> list[list[Row]]:
+    """The rows grouped by the handout edition they need, in runs of at most RUN_LENGTH rows."""
+    grouped: dict[tuple, list[Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.request.edition, []).append(row)
+    return [group[start:start + RUN_LENGTH] for group in grouped.values()
+            for start in range(0, len(group), RUN_LENGTH)]
+
+
 # Each worker process renders with one Personalizer, kept for every row it renders. With the "fork"
 # start method (Linux) it is the parent's, already loaded, checked and warmed up by the first row: a
 # worker then starts in milliseconds instead of importing WeasyPrint and loading the project again.
@@ -165,8 +180,8 @@ def _remove_own_font_folder_at_exit(personalizer: Personalizer) -> None:
     Finalize(None, remove_if_own, exitpriority=10)
 
 
-def _render_in_worker(request: Request) -> tuple[bytes | None, list[str]]:
-    return _render(_worker, request)
+def _render_in_worker(requests: list[Request]) -> list[tuple[bytes | None, list[str]]]:
+    return [_render(_worker, request) for request in requests]
 
 
 def _render(personalizer: Personalizer, request: Request) -> tuple[bytes | None, list[str]]:
@@ -183,37 +198,41 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None, brand_f
     import multiprocessing
 
     result = BatchResult(problems=list(plan.problems), failed_lines={p.line for p in plan.problems})
+    work = runs(plan.rows)
     jobs = jobs or os.cpu_count() or 1
-    jobs = min(jobs, len(plan.rows)) or 1
+    jobs = min(jobs, len(work)) or 1
 
-    def finished(row: Row, data: bytes | None, messages: list[str]) -> None:
-        if data is None:
-            result.failed_lines.add(row.line)
-            result.problems += [Problem(str(plan.csv_path), row.line, m) for m in messages]
-        else:
-            path = out_dir / f"{row.stem}.pdf"
-            write_atomic(path, data)
-            result.built.append((row, path))
-        on_done(1)
+    def finished(run: list[Row], rendered: list[tuple[bytes | None, list[str]]]) -> None:
+        for row, (data, messages) in zip(run, rendered):
+            if data is None:
+                result.failed_lines.add(row.line)
+                result.problems += [Problem(str(plan.csv_path), row.line, m) for m in messages]
+            else:
+                path = out_dir / f"{row.stem}.pdf"
+                write_atomic(path, data)
+                result.built.append((row, path))
+        on_done(len(run))
+
+    def render_here(run: list[Row]) -> None:
+        finished(run, [_render(plan.personalizer, row.request) for row in run])
 
     try:
         if jobs == 1:
-            for row in plan.rows:
-                finished(row, *_render(plan.personalizer, row.request))
+            for run in work:
+                render_here(run)
         elif "fork" in multiprocessing.get_all_start_methods():
-            # The first row renders here: fonts and text shaping warm up once, before the workers fork.
-            first, *rows = plan.rows
-            finished(first, *_render(plan.personalizer, first.request))
+            # The first run renders here: fonts and text shaping warm up once, before the workers fork.
+            first, *work = work
+            render_here(first)
             context, start, args = multiprocessing.get_context("fork"), _inherit_worker, (plan.personalizer,)
         else:
-            rows = plan.rows
             context, start, args = multiprocessing.get_context(), _start_worker, (plan.personalizer.root,
                                                                                   brand_file)
         if jobs > 1:
             with ProcessPoolExecutor(jobs, mp_context=context, initializer=start, initargs=args) as pool:
-                futures = {pool.submit(_render_in_worker, row.request): row for row in rows}
+                futures = {pool.submit(_render_in_worker, [row.request for row in run]): run for run in work}
                 for future in as_completed(futures):
-                    finished(futures[future], *future.result())
+                    finished(futures[future], future.result())
     finally:
         plan.personalizer.close()  # forked workers shared its font folder; nothing is left in /tmp
     result.built.sort(key=lambda item: item[0].line)
@@ -230,14 +249,14 @@ class Delivery:
 def deliver(plan: BatchPlan, result: BatchResult, settings: SmtpSettings) -> Delivery:
     """Email each built PDF whose row has an address: through SMTP if a host is set, else as .eml drafts
     beside the PDFs. Problems join the result's, by row."""
-    library = plan.personalizer.library
     delivery = Delivery()
     messages = []
     for row, path in result.built:
         if row.email:
+            library = plan.personalizer.renderer(row.request.lang).library
             message = compose(library.root, library.clinic, library.handout(row.request.slug),
                               row.request.personal.prescriber, row.email, settings.sender,
-                              path.read_bytes(), encrypted=bool(row.request.password))
+                              path.read_bytes(), encrypted=bool(row.request.password), lang=row.request.lang)
             messages.append((row, path, message))
     if settings.host:
         problems = Problems()

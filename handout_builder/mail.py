@@ -18,6 +18,7 @@ import jinja2
 from .model import Clinic, Handout
 from .output import write_atomic
 from .problems import Problems
+from .translation import translations
 
 DEFAULT_PASSWORD_ENV = "MAKE_HANDOUTS_SMTP_PASSWORD"
 MESSAGE_TEMPLATE = "email.txt.j2"
@@ -75,19 +76,23 @@ def smtp_settings(brand_file: Path, problems: Problems, **options) -> SmtpSettin
 
 
 def compose(root: Path, clinic: Clinic, handout: Handout, prescriber: str, to: str, sender: str | None,
-            pdf: bytes, encrypted: bool) -> EmailMessage:
-    """The message for one patient. Its text and the attachment's name carry no patient name."""
+            pdf: bytes, encrypted: bool, lang: str = "en") -> EmailMessage:
+    """The message for one patient, in the handout's language. Its text and the attachment's name carry
+    no patient name."""
     # A plain-text template: HTML escaping would print &#39; for an apostrophe. Only the clinic's and
     # prescriber's names and the handout title go in; header values are set here, not by the template.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(root / "templates"), autoescape=False,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True, lstrip_blocks=True)
-    body = env.get_template(MESSAGE_TEMPLATE).render(clinic=clinic, handout=handout, prescriber=prescriber,
-                                                     encrypted=encrypted)
+                             trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    problems = Problems(root)
+    env.install_gettext_translations(translations(root, lang, problems), newstyle=True)
+    problems.raise_if_any()  # a missing catalog already stopped the PDF in this language
+    subject, body = env.get_template(MESSAGE_TEMPLATE).render(
+        clinic=clinic, handout=handout, prescriber=prescriber, encrypted=encrypted).split("\n", 1)
     message = EmailMessage(policy=SMTP)
     message["From"] = sender or clinic.email
     message["To"] = to
-    message["Subject"] = f"Your handout from {clinic.name}: {handout.title}"
+    message["Subject"] = subject
     message.set_content(body)
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{handout.slug}.pdf")
     return message

@@ -9,12 +9,16 @@ import io
 import re
 import secrets
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from .content import load_library
-from .pdf import asset_roots, check_stylesheets, make_fetcher, render_pdf
+from .fingerprint import Inputs, content_version
+from .pdf import asset_roots, check_stylesheets, lay_out, make_fetcher, write
+from .project import languages
 from .problems import BuildFailed, Problem, Problems
 from .render import PAPERS, Renderer
 
@@ -27,6 +31,11 @@ MAX_PASSWORD = 127  # AES-256 in PDF 2.0 uses at most 127 bytes of the password
 # prints as text, and some (bidi controls aside) can hide or reorder what the patient reads.
 REFUSED_CATEGORIES = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
+REGULAR, LARGE_PRINT = "regular", "large-print"
+# Laid-out handouts a process keeps for the plan sheets in front of them (a batch sorts its rows so that
+# rows for the same handout follow each other; a few are enough).
+LAYOUTS_KEPT = 6
 
 
 @dataclass(frozen=True)
@@ -49,11 +58,18 @@ class Request:
     paper: str
     personal: Personal
     password: str | None = None
+    variant: str = "regular"  # or "large-print"
+
+    @property
+    def edition(self) -> tuple[str, str, str, str]:
+        """What the handout behind the plan sheet depends on: one layout serves every such request."""
+        return self.slug, self.lang, self.paper, self.variant
 
 
-def check_request(values: dict[str, str | None], known_slugs: set[str], langs: tuple[str, ...],
+def check_request(values: dict[str, str | None], slugs_in: Callable[[str], set[str]], langs: tuple[str, ...],
                   today: date, report) -> Request | None:
     """Check one patient's fields; call `report(message)` for each problem and return None if any.
+    `slugs_in(lang)` gives the handouts written in a language.
 
     Messages name the field, never its value: a message can end up in a log or a terminal scroll-back.
     """
@@ -63,17 +79,20 @@ def check_request(values: dict[str, str | None], known_slugs: set[str], langs: t
         problems_seen.append(message)
         report(message)
 
-    slug = (values.get("slug") or "").strip()
-    if not slug:
-        problem("slug is empty: name a topic or drug handout")
-    elif slug not in known_slugs:
-        problem(f"unknown handout '{_shown(slug)}' (known: {', '.join(sorted(known_slugs))})")
     lang = (values.get("lang") or "").strip() or langs[0]
     if lang not in langs:
         problem(f"unknown language '{_shown(lang)}' (available: {', '.join(langs)})")
+    slug = (values.get("slug") or "").strip()
+    if not slug:
+        problem("slug is empty: name a topic or drug handout")
+    elif lang in langs and slug not in (known := slugs_in(lang)):
+        problem(f"unknown handout '{_shown(slug)}' in '{lang}' (known: {', '.join(sorted(known))})")
     paper = (values.get("paper") or "").strip() or "letter"
     if paper not in PAPERS:
         problem(f"unknown paper '{_shown(paper)}' (known: {', '.join(PAPERS)})")
+    large_print = (values.get("large_print") or "").strip().casefold()
+    if large_print not in YES + NO:
+        problem(f"large_print is '{_shown(large_print)}': write yes or no (or leave it empty)")
 
     patient = _one_line(values.get("patient"), "patient", problem)
     if patient == "":
@@ -105,7 +124,8 @@ def check_request(values: dict[str, str | None], known_slugs: set[str], langs: t
 
     if problems_seen:
         return None
-    return Request(slug, lang, paper, Personal(patient or "", prescriber or "", plan, next_visit, today), password)
+    return Request(slug, lang, paper, Personal(patient or "", prescriber or "", plan, next_visit, today), password,
+                   LARGE_PRINT if large_print in YES else REGULAR)
 
 
 def _shown(value: str) -> str:
@@ -142,15 +162,24 @@ def _check_characters(value: str, field: str, problem) -> bool:
 
 
 class Personalizer:
-    """Loads a project once, then renders personalised handouts from it (one per batch worker)."""
+    """Loads a project once, then renders personalised handouts from it (one per batch worker).
 
-    def __init__(self, root: Path, brand_file: Path | None = None, lang: str = "en"):
+    A personalised handout is a plan sheet (the patient's name and plan, one page) in front of the
+    clinic's standard handout. The handout is laid out once per process and edition, and its pages are
+    written again behind each patient's sheet: laying out a 4-page handout costs about four times what
+    writing it does, and the sheet is a single short page.
+    """
+
+    def __init__(self, root: Path, brand_file: Path | None = None):
         from weasyprint.text.fonts import FontConfiguration
 
         self.root = root
-        self.library = load_library(root, brand_file, lang)
+        self.brand_file = brand_file
+        self.langs = tuple(languages(root)) or ("en",)
+        self._renderers: dict[str, Renderer] = {}
+        library = self.library  # the first language: checks the content and the brand file now
         self.refused: list[str] = []
-        self.fetcher = make_fetcher(asset_roots(root, self.library.clinic.brand_file), self.refused)
+        self.fetcher = make_fetcher(asset_roots(root, library.clinic.brand_file), self.refused)
         # Made once and kept for every render: loading the fonts, parsing the stylesheets and fetching the
         # logo for each handout took about a third of a render. Only project assets get in here (the
         # fetcher refuses everything else); patient fields are text, never a URL WeasyPrint fetches.
@@ -159,8 +188,24 @@ class Personalizer:
         problems = Problems(root)
         self.parsed_stylesheets = check_stylesheets(root, self.fetcher, problems, self.font_config)
         problems.raise_if_any()
-        self.renderer = Renderer(self.library, problems)
-        self.renderer.link_stylesheets = False
+        # Handouts laid out without patient data, by Request.edition, least recently used first.
+        self._layouts: OrderedDict[tuple, object] = OrderedDict()
+
+    def renderer(self, lang: str) -> Renderer:
+        """The renderer of one language, its content loaded and checked on first use."""
+        if lang not in self._renderers:
+            renderer = Renderer(load_library(self.root, self.brand_file, lang), Problems(self.root))
+            renderer.link_stylesheets = False
+            self._renderers[lang] = renderer
+        return self._renderers[lang]
+
+    @property
+    def library(self):
+        """The library of the project's first language (English): the clinic, the brand file."""
+        return self.renderer(self.langs[0]).library
+
+    def slugs(self, lang: str) -> set[str]:
+        return {h.slug for h in self.renderer(lang).library.handouts}
 
     def close(self) -> None:
         """Remove the folder WeasyPrint copies the @font-face fonts to. It does so itself only when its
@@ -168,36 +213,71 @@ class Personalizer:
         os._exit). Renders no more afterwards; the library stays usable."""
         import shutil
 
+        self._layouts.clear()
         folder = self.font_config._folder  # WeasyPrint 70 keeps it here (see FontConfiguration.__del__)
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
 
-    @property
-    def slugs(self) -> set[str]:
-        return {h.slug for h in self.library.handouts}
-
-    @property
-    def langs(self) -> tuple[str, ...]:
-        return (self.library.lang,)
-
     def render(self, request: Request) -> tuple[bytes, int]:
         """The PDF bytes and page count; BuildFailed if a template or WeasyPrint problem came up."""
         problems = Problems(self.root)
-        self.renderer.problems = problems  # this request's problems, not an earlier one's
-        html = self.renderer.handout(request.slug, PAPERS[request.paper], personal=request.personal)
-        result = None
-        if html:
-            what = problems.display(self.library.handout(request.slug).path)
-            paths = self.renderer.stylesheet_paths(PAPERS[request.paper], "regular")
-            reuse = dict(stylesheets=[self.parsed_stylesheets[path] for path in paths],
-                         font_config=self.font_config, cache=self.image_cache)
-            result = render_pdf(html, self.root, self.fetcher, self.refused, what, problems, reuse=reuse)
+        renderer = self.renderer(request.lang)
+        renderer.problems = problems  # this request's problems, not an earlier one's
+        handout = renderer.library.handout(request.slug)
+        what = problems.display(handout.path)
+        data = pages = None
+        handout_layout = self._handout_layout(request, renderer, what, problems)
+        if handout_layout is not None:
+            html = renderer.plan_sheet(request.slug, PAPERS[request.paper], request.variant, request.personal,
+                                       len(handout_layout.pages))
+            sheet = lay_out(html, self.root, self.fetcher, self.refused, what, problems,
+                            reuse=self._reuse(renderer, request)) if html else None
+            if sheet is not None and len(sheet.pages) > 1:
+                problems.add(what, None, f"the plan sheet takes {len(sheet.pages)} pages; a plan must fit on "
+                             "one: shorten the plan (fewer lines)")
+            if not problems:
+                combined = handout_layout.copy([sheet.pages[0], *handout_layout.pages])
+                data = write(combined, self.refused, what, problems)
+                pages = len(combined.pages)
         if problems:
             raise BuildFailed(_without_patient_data(problems.items, request.personal))
-        data, pages = result
         if request.password:
             data = encrypt(data, request.password)
         return data, pages
+
+    def _handout_layout(self, request: Request, renderer: Renderer, what: str, problems: Problems):
+        """The handout laid out for the request's edition, without patient data; None on a problem."""
+        key = request.edition
+        if key in self._layouts:
+            self._layouts.move_to_end(key)
+            return self._layouts[key]
+        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant,
+                                content_version=self._content_version(request, renderer))
+        if not html:
+            return None
+        layout = lay_out(html, self.root, self.fetcher, self.refused, what, problems,
+                         reuse=self._reuse(renderer, request))
+        if problems:
+            return None
+        self._layouts[key] = layout
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.popitem(last=False)
+        return layout
+
+    def _content_version(self, request: Request, renderer: Renderer) -> str:
+        """The version the shared build prints on this handout: the pages behind the plan sheet trace
+        to the same sources as the front desk's copy."""
+        from .build import Edition, Settings
+
+        inputs = Inputs(self.root, self.brand_file, request.lang)
+        kind = renderer.library.handout(request.slug).kind
+        edition = Edition(request.lang, request.paper, request.variant)
+        return content_version(inputs.fingerprint(request.slug, kind, *Settings().options(kind, edition)))
+
+    def _reuse(self, renderer: Renderer, request: Request) -> dict:
+        paths = renderer.stylesheet_paths(PAPERS[request.paper], request.variant)
+        return dict(stylesheets=[self.parsed_stylesheets[path] for path in paths],
+                    font_config=self.font_config, cache=self.image_cache)
 
 
 NO_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \((U\+[0-9A-F]+)\)')
@@ -241,7 +321,7 @@ def encrypt(data: bytes, password: str) -> bytes:
 def personalize(root: Path, values: dict[str, str | None], brand_file: Path | None = None
                 ) -> tuple[bytes, int, Request]:
     """One personalised handout from command-line values; BuildFailed names the bad options."""
-    personalizer = Personalizer(root, brand_file, (values.get("lang") or "en").strip())
+    personalizer = Personalizer(root, brand_file)
     problems = Problems(root)
     request = check_request(values, personalizer.slugs, personalizer.langs, date.today(),
                             lambda message: problems.add("command line", None, message))
@@ -250,6 +330,9 @@ def personalize(root: Path, values: dict[str, str | None], brand_file: Path | No
         problems.add("command line", None, "the output file name contains the patient's name: name the "
                      "file by handout (e.g. the slug), so the name stays inside the PDF")
     problems.raise_if_any()
-    data, pages = personalizer.render(request)
+    try:
+        data, pages = personalizer.render(request)
+    finally:
+        personalizer.close()
     return data, pages, request
 

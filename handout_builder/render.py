@@ -152,12 +152,16 @@ class Renderer:
                     styles.append(variant_css)
         return [s.resolve() for s in styles]
 
-    def handout(self, slug: str, paper: Paper, variant: str = "regular", personal=None,
-                content_version: str = "") -> str:
-        """`personal` (a personalize.Personal) adds the patient's block; None for shared outputs."""
+    def handout(self, slug: str, paper: Paper, variant: str = "regular", content_version: str = "") -> str:
         handout = self.library.handout(slug)
-        return self.render("handout.html.j2", handout=handout, personal=personal,
+        return self.render("handout.html.j2", handout=handout,
                            **self.common(paper, variant, Notes(self.library), content_version=content_version))
+
+    def plan_sheet(self, slug: str, paper: Paper, variant: str, personal, handout_pages: int) -> str:
+        """The page in front of a personalised handout: `personal` (a personalize.Personal) is the
+        patient's name and plan; `handout_pages` the length of the handout it goes with."""
+        return self.render("plan-sheet.html.j2", handout=self.library.handout(slug), personal=personal,
+                           handout_pages=handout_pages, **self.common(paper, variant, Notes(self.library)))
 
 
 def _style_order(path: Path) -> tuple[int, str]:

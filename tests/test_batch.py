@@ -361,3 +361,42 @@ def test_files_can_be_named_by_a_column_the_clinic_chooses_never_by_a_patient_co
         assert (f"command line: --name-column '{column}': files can be named by an extra column of the CSV "
                 "(e.g. a visit number), not by patient data") in result.output + result.stderr
         assert not (tmp_path / column).exists()
+
+
+def test_each_row_has_its_own_language_and_print_size(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,large_print,email\n"
+                        "testinib,Ann Lee,Dr Díaz,Dos veces al día.,2099-01-01,es,a4,,ana@example.org\n"
+                        "testinib,Bo Chan,,Twice a day.,,en,letter,yes,bo@example.org\n"
+                        "about-patches,Cy Dee,,,,es,letter,yes,cy@example.org\n"
+                        "testinib,Di Eng,,,,es,letter,maybe,di@example.org\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", "--send", project=project)
+    assert result.exit_code == 1
+    assert f"{csv_path}:5: large_print is 'maybe': write yes or no (or leave it empty)" in result.stderr
+    assert "built 3 of 4 rows" in result.output
+    spanish = PdfReader(out / "row-0002-testinib.pdf")
+    sheet = " ".join(spanish.pages[0].extract_text().split())
+    assert "Su plan Preparado para Ann Lee por Dr Díaz el" in sheet
+    assert "Su próxima visita: 1 de enero de 2099" in sheet
+    assert spanish.trailer["/Root"]["/Lang"] == "es"
+    assert round(float(spanish.pages[0].mediabox.width)) == 595  # A4
+    regular, large = (len(PdfReader(out / f"row-{n:04d}-testinib.pdf").pages) for n in (2, 3))
+    assert large > regular  # 18 pt type takes more pages
+    assert "Página 1 de" in PdfReader(out / "row-0004-about-patches.pdf").pages[1].extract_text()
+    # The email goes out in the row's language too.
+    message = BytesParser(policy=default).parse((out / "row-0002-testinib.eml").open("rb"))
+    assert message["Subject"].startswith("Su hoja informativa de Sample Skin Clinic: ")
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Hola:\n\nLe enviamos su hoja informativa «") and "preparada por Dr Díaz" in body
+    assert "Ann" not in body + message["Subject"]
+
+
+def test_email_names_files_by_a_chosen_column_too(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,email,visit\n"
+                        "testinib,Ann Lee,,,,en,letter,ann@example.org,V-1001\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("email", str(csv_path), "--out", str(out), "--name-column", "visit", project=project)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.eml", "V-1001-testinib.pdf"]

@@ -103,10 +103,10 @@ def test_personalize_every_handout_encrypted_name_only_in_the_page_content(proje
         from pypdf.constants import UserAccessPermissions as Allow
         assert Allow.PRINT in permissions and Allow.PRINT_TO_REPRESENTATION in permissions
         assert Allow.EXTRACT_TEXT_AND_GRAPHICS in permissions
-        text = squashed("\n".join(page.extract_text() for page in reader.pages))
-        assert f"Prepared for {PATIENT} by Dr Ana Díaz on" in text
-        assert "Your plan Apply a thin layer twice a day. Stop if the skin burns." in text
-        assert "Your next visit: March 1, 2099" in text
+        sheet = squashed(reader.pages[0].extract_text())
+        assert sheet.startswith(f"Sample Skin Clinic Your plan Prepared for {PATIENT} by Dr Ana Díaz on")
+        assert ("Apply a thin layer twice a day. Stop if the skin burns. Your next visit: March 1, 2099"
+                in sheet)
         assert "/StructTreeRoot" in reader.trailer["/Root"]  # encryption kept the tags
         assert_name_not_in_pdf_objects(reader, PATIENT)
         assert PATIENT not in result.output and PATIENT not in str(out)
@@ -154,7 +154,8 @@ def test_an_output_file_named_after_the_patient_is_refused(project):
     ("plan", "x" * 1201, "plan is 1201 characters; at most 1200 fit in the plan box"),
     ("next_visit", "31/12/2099", "next_visit is not a date written YYYY-MM-DD, e.g. 2025-06-30"),
     ("next_visit", "2029-12-31", "next_visit is in the past"),
-    ("lang", "es", "unknown language 'es' (available: en)"),
+    ("lang", "fr", "unknown language 'fr' (available: en, es)"),
+    ("large_print", "maybe", "large_print is 'maybe': write yes or no (or leave it empty)"),
     ("paper", "legal", "unknown paper 'legal' (known: letter, a4)"),
 ])
 def test_fields_that_cannot_be_printed_are_refused_clearly(personalizer, field, value, message):
@@ -270,11 +271,67 @@ def test_every_real_drug_handout_personalised_encrypted_name_only_inside(tmp_pat
     for path in out.iterdir():
         reader = PdfReader(path)
         assert reader.is_encrypted and reader.decrypt("s3cret pass")
-        text = squashed("\n".join(page.extract_text() for page in reader.pages))
-        assert f"Prepared for {PATIENT} by Dr Ana Díaz on" in text
-        assert "Your plan Apply a thin layer twice a day. Stop if the skin burns." in text
+        sheet = squashed(reader.pages[0].extract_text())
+        assert f"Your plan Prepared for {PATIENT} by Dr Ana Díaz on" in sheet
+        assert "Apply a thin layer twice a day. Stop if the skin burns." in sheet
         assert_name_not_in_pdf_objects(reader, PATIENT)  # info dictionary and XMP included
         assert b"Quixotic" not in reader.xmp_metadata.stream.get_data()
         assert "Quixotic" not in path.name
     assert "Quixotic" not in caplog.text + result.output + result.stderr
     assert list(temp.iterdir()) == []  # the shared font folder was removed
+
+
+def test_the_handout_behind_the_plan_sheet_is_the_shared_one(personalizer, sample_build, tmp_path):
+    """The plan sheet is page 1; then come the front desk's pages, text and content version alike."""
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.")
+    data, pages = personalizer.render(request)
+    path = tmp_path / "personal.pdf"
+    path.write_bytes(data)
+    personal, shared = PdfReader(path), PdfReader(sample_build / "en/letter/testinib.pdf")
+    assert pages == len(personal.pages) == len(shared.pages) + 1
+    assert "Page " not in personal.pages[0].extract_text()  # the sheet has no page number of its own
+    assert [p.extract_text() for p in personal.pages[1:]] == [p.extract_text() for p in shared.pages]
+    assert "Version " in shared.pages[0].extract_text()
+    assert personal.metadata.title == shared.metadata.title
+    def chapters(reader):  # top-level bookmarks (nested ones come as lists)
+        return [item.title for item in reader.outline if not isinstance(item, list)]
+    assert chapters(personal) == ["Your plan", *chapters(shared)]
+
+
+def test_a_plan_too_long_for_its_sheet_is_refused_by_field(personalizer):
+    request, problems = request_for(personalizer, patient="Ann Lee", plan="Take it.\n" * 40)
+    assert problems == []
+    with pytest.raises(BuildFailed) as failure:
+        personalizer.render(request)
+    assert [p.message for p in failure.value.problems] == [
+        "the plan sheet takes 2 pages; a plan must fit on one: shorten the plan (fewer lines)"]
+
+
+def test_spanish_large_print_copy(project, tmp_path):
+    out = tmp_path / "rinvoq.pdf"
+    result = run("personalize", "testinib", "--patient", PATIENT, "--plan", "Una vez al día.", "--lang", "es",
+                 "--large-print", "-o", str(out), project=project)
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    sheet = squashed(reader.pages[0].extract_text())
+    assert f"Su plan Preparado para {PATIENT} el" in sheet and "Una vez al día." in sheet
+    assert "Página 1 de" in reader.pages[1].extract_text()
+    assert reader.trailer["/Root"]["/Lang"] == "es"
+    from test_accessibility import LARGE_PRINT_MIN_PT, text_sizes
+    assert min(size for _, size in text_sizes(reader.pages[0])) >= LARGE_PRINT_MIN_PT  # the sheet too
+
+
+def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tmp_path):
+    """The plan sheet and the reused handout pages make one tagged document (PDF/UA-1)."""
+    from test_accessibility import pdfua_errors, structure_problems
+
+    paths = []
+    for lang, large_print in (("en", ""), ("es", "yes")):
+        request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.", lang=lang,
+                                 large_print=large_print, next_visit="2099-01-01")
+        path = tmp_path / f"{lang}.pdf"
+        path.write_bytes(personalizer.render(request)[0])
+        paths.append(path)
+        assert structure_problems(path) == []
+        assert PdfReader(path).trailer["/Root"]["/Lang"] == lang
+    assert pdfua_errors(paths) == {"en.pdf": [], "es.pdf": []}
