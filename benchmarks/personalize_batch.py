@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--project", type=Path)
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--both-papers", action="store_true", help="alternate letter and A4 rows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -46,13 +47,13 @@ def main() -> None:
             writer = csv.writer(handle)
             writer.writerow(["slug", "patient", "prescriber", "plan", "next_visit", "lang", "paper", "password",
                              "large_print"])
-            # A clinic's mix: every handout, both papers, half encrypted, a quarter in Spanish, a tenth
-            # in large print.
+            # A clinic's day: every handout, half encrypted, a quarter in Spanish, a tenth in large print,
+            # on the clinic's paper (--both-papers alternates letter and A4: twice the handout layouts).
             for n in range(args.rows):
                 writer.writerow([slugs[n % len(slugs)], f"Patient {n}", "Dr Díaz",
                                  "Apply twice a day.\nCome back in 3 months.", "2099-01-01",
-                                 "es" if n % 4 == 3 else "en", ("letter", "a4")[n % 2], "pw" if n % 2 else "",
-                                 "yes" if n % 10 == 9 else ""])
+                                 "es" if n % 4 == 3 else "en", ("letter", "a4")[n % 2 * args.both_papers],
+                                 "pw" if n % 2 else "", "yes" if n % 10 == 9 else ""])
         print("load before:", os.getloadavg()[0])
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
@@ -65,7 +66,8 @@ def main() -> None:
         built = len(list((folder / "out").glob("*.pdf")))
     print(f"rows: {args.rows}  built: {built}  jobs: {args.jobs}  handouts: {', '.join(slugs)}")
     print(f"seconds: {seconds:.1f}  handouts per second: {built / seconds:.1f}  (half encrypted, AES-256; "
-          "a quarter in Spanish, a tenth in large print)")
+          "a quarter in Spanish, a tenth in large print, "
+          f"{'letter and A4' if args.both_papers else 'letter'})")
     print(f"CPU seconds per handout: {cpu / built:.3f}  (ideal on {args.jobs} idle cores: "
           f"{args.jobs * built / cpu:.1f} handouts per second)  load after: {os.getloadavg()[0]}")
     print(f"peak memory of one process (RSS): {cpu_after.ru_maxrss / 1024:.0f} MB")

@@ -221,9 +221,11 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None, brand_f
             for run in work:
                 render_here(run)
         elif "fork" in multiprocessing.get_all_start_methods():
-            # The first run renders here: fonts and text shaping warm up once, before the workers fork.
-            first, *work = work
-            render_here(first)
+            # The first row renders here: fonts and text shaping warm up once, before the workers fork
+            # (they inherit its handout's layout too); the rest of its run goes to the workers.
+            (first, *rest), *work = work
+            render_here([first])
+            work = [rest, *work] if rest else work
             context, start, args = multiprocessing.get_context("fork"), _inherit_worker, (plan.personalizer,)
         else:
             context, start, args = multiprocessing.get_context(), _start_worker, (plan.personalizer.root,
