@@ -1,8 +1,9 @@
 """Benchmark: personalised handouts per second for a 200-row batch CSV, through the real CLI code path
 (`make-handouts batch`), on every core. Target: 8 per second or more on 2 cores.
-The rows mix every handout, both papers, English and Spanish, regular and large print (see below).
+The rows mix every handout, English and Spanish, regular and large print, on letter paper
+(--both-papers: letter and A4 rows).
 
-    .venv/bin/python benchmarks/personalize_batch.py [--project DIR] [--rows 200] [--jobs N]
+    .venv/bin/python benchmarks/personalize_batch.py [--project DIR] [--rows 200] [--jobs N] [--both-papers]
 
 Without --project it uses a copy of the sample clinic in tests/sample (the real content may be
 incomplete). Prints rows, seconds (whole command, including worker start-up) and handouts per second,

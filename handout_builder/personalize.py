@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from .build import REGULAR, Edition, Settings
 from .content import load_library
 from .fingerprint import Inputs, content_version
 from .pdf import asset_roots, check_stylesheets, lay_out, make_fetcher, write
@@ -32,9 +33,9 @@ MAX_PASSWORD = 127  # AES-256 in PDF 2.0 uses at most 127 bytes of the password
 REFUSED_CATEGORIES = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
-REGULAR, LARGE_PRINT = "regular", "large-print"
-# Laid-out handouts a process keeps for the plan sheets in front of them (a batch sorts its rows so that
-# rows for the same handout follow each other; a few are enough).
+LARGE_PRINT = "large-print"  # the build's variant of that name (styles/variants/large-print.css)
+# Laid-out handouts a process keeps for the plan sheets in front of them (a batch groups its rows by
+# handout edition; a few are enough).
 LAYOUTS_KEPT = 6
 
 
@@ -58,7 +59,7 @@ class Request:
     paper: str
     personal: Personal
     password: str | None = None
-    variant: str = "regular"  # or "large-print"
+    variant: str = REGULAR  # or LARGE_PRINT
 
     @property
     def edition(self) -> tuple[str, str, str, str]:
@@ -267,8 +268,6 @@ class Personalizer:
     def _content_version(self, request: Request, renderer: Renderer) -> str:
         """The version the shared build prints on this handout: the pages behind the plan sheet trace
         to the same sources as the front desk's copy."""
-        from .build import Edition, Settings
-
         inputs = Inputs(self.root, self.brand_file, request.lang)
         kind = renderer.library.handout(request.slug).kind
         edition = Edition(request.lang, request.paper, request.variant)
