@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+import sys
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -27,6 +28,28 @@ def font_dir() -> Path:
 
     spec = importlib.util.find_spec(FONT_PACKAGE)
     return Path(spec.origin).parent / "files"
+
+
+@cache
+def load_weasyprint():
+    """Import WeasyPrint, about 0.25 s faster on Linux than a plain import.
+
+    WeasyPrint tries each library under Windows and macOS names first ("libpango-1.0-0"), and for every
+    miss cffi asks ctypes.util.find_library, which runs ldconfig and gcc (22 subprocesses). Answering
+    "not found" while importing lets it reach the Linux name ("libpango-1.0.so.0"), which dlopen finds.
+    """
+    if sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        import ctypes.util
+
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None
+        try:
+            import weasyprint
+        finally:
+            ctypes.util.find_library = find_library
+    import weasyprint
+
+    return weasyprint
 
 
 def font_faces() -> list[dict]:
@@ -48,6 +71,7 @@ def asset_roots(root: Path, brand_file: Path) -> tuple[Path, ...]:
 
 def make_fetcher(roots: tuple[Path, ...], refused: list[str]):
     """A URL fetcher that serves data: URLs and files under `roots`, and refuses everything else."""
+    load_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class AssetFetcher(URLFetcher):

@@ -18,7 +18,7 @@ from pathlib import Path
 from .build import REGULAR, Edition, Settings
 from .content import load_library
 from .fingerprint import Inputs, content_version
-from .pdf import asset_roots, check_stylesheets, lay_out, make_fetcher, write
+from .pdf import asset_roots, check_stylesheets, lay_out, load_weasyprint, make_fetcher, write
 from .project import languages
 from .problems import BuildFailed, Problem, Problems
 from .render import PAPERS, Renderer
@@ -172,6 +172,7 @@ class Personalizer:
     """
 
     def __init__(self, root: Path, brand_file: Path | None = None):
+        load_weasyprint()
         from weasyprint.text.fonts import FontConfiguration
 
         self.root = root
