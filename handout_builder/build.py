@@ -158,8 +158,9 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
            processes) -> list[ManifestEntry]:
     from .content import load_library
     from .pdf import asset_roots, check_stylesheets, make_fetcher
+    from .part_cache import PartCache
     from .render import Renderer
-    from .render_pool import render_all
+    from .render_pool import Work, render_all
 
     library = load_library(root, brand_file, inputs.lang)
     problems = Problems(root)
@@ -181,8 +182,10 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
         listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
         stale = [job for job in jobs if force or job.path not in listed
                  or not record.is_fresh(job.path, fingerprints[job.path])]
-        rendered = render_all(library, [(job, content_version(fingerprints[job.path])) for job in stale],
-                              html_dir, settings, processes)
+        cache = PartCache(out_dir, inputs.shared())
+        rendered = render_all(library, [Work(job, content_version(fingerprints[job.path]),
+                                             chapter_versions(inputs, settings, job)) for job in stale],
+                              html_dir, settings, cache, processes)
         for result in rendered:
             problems.items += result.problems
             for note in result.notes:
@@ -194,6 +197,8 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
         written, built = [], {}
         for result in rendered:
             job, data, pages = result.job, result.pdf, result.pages
+            for key, part in result.parts.items():  # the brochure's freshly laid-out parts, for next time
+                cache.put(key, part)
             write_atomic(out_dir / job.path, data)
             log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
             entry = entry_for(data, slug=job.slug, kind=job.kind, lang=job.edition.lang,
@@ -203,6 +208,9 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
             built[job.path] = (fingerprints[job.path], entry.sha256)
         if len(stale) < len(jobs):
             log(f"up to date: {len(jobs) - len(stale)} more PDF{'s' if len(jobs) - len(stale) != 1 else ''}")
+        for result in rendered:
+            if result.part_keys:
+                cache.keep(result.job.path, result.part_keys)
         entries = update_manifest(out_dir, written)
         log(f"wrote {out_dir / 'manifest.json'}")
         record.save(built)  # last: an output counts as fresh only once everything about it is on disk
@@ -210,6 +218,16 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
             write_full_build_catalog(renderer, out_dir, entries, problems, log)
         wanted = {job.path for job in jobs}
         return [e for e in entries if e.path in wanted]
+
+
+def chapter_versions(inputs: Inputs, settings: Settings, job: Job) -> dict[str, str]:
+    """The content version each chapter of a brochure prints in its footer: the version of its content,
+    so an edit changes the pages of the chapters it touches, and only theirs (the cover prints the
+    brochure's)."""
+    if job.kind != BROCHURE:
+        return {}
+    return {slug: content_version(inputs.fingerprint(slug, kind, *settings.options(kind, job.edition)))
+            for slug, kind in inputs.handouts([]) or []}
 
 
 def write_full_build_catalog(renderer, out_dir, entries, problems, log) -> None:

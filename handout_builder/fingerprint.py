@@ -67,6 +67,11 @@ class Inputs:
         parts += [(self._name(p), self._hash(p)) for p in self._content_of(slug, kind)]
         return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
 
+    def shared(self) -> str:
+        """A digest of what every output reads (see _shared_parts): with a document's HTML, it decides
+        the document's PDF (the brochure's part cache keys on both)."""
+        return hashlib.sha256(json.dumps(self._shared_parts(), ensure_ascii=False).encode("utf-8")).hexdigest()
+
     def _content_of(self, slug: str, kind: str) -> list[Path]:
         """The content files one output reads: its own, and every drug for a [[drug-table]]."""
         content = self.content or {}

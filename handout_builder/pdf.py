@@ -159,7 +159,23 @@ def lay_out(html: str, root: Path, fetcher, refused: list[str], what: str, probl
     return document
 
 
-def write(document, refused: list[str], what: str, problems: Problems, *, content_version: str = "") -> bytes:
+def render_part(html: str, root: Path, fetcher, refused: list[str], what: str, problems: Problems) -> tuple[bytes, int]:
+    """One part of a document that join.py joins to others: its fonts are embedded whole, so that every
+    part holds the same bytes for a face and the join keeps one copy; and each link to an anchor of
+    another part gets a stand-in anchor on the first page, so WeasyPrint writes the link (to a named
+    destination, which the join takes from the part that holds it)."""
+    document = lay_out(html, root, fetcher, refused, what, problems)
+    anchors = {name for page in document.pages for name in page.anchors}
+    for page in document.pages:
+        for kind, target, *_ in page.links:
+            if kind == "internal" and target not in anchors:
+                document.pages[0].anchors[target] = (0, 0, 0, 0)
+                anchors.add(target)
+    return write(document, refused, what, problems, full_fonts=True), len(document.pages)
+
+
+def write(document, refused: list[str], what: str, problems: Problems, *, content_version: str = "",
+          full_fonts: bool = False) -> bytes:
     """A laid-out Document as tagged PDF bytes. Laid-out pages can be written again, alone or with
     pages of other documents (Document.copy): personalised handouts reuse one layout of the handout.
     Images inside SVG (a logo's) are fetched only now: `refused` collects what the fetcher refused."""
@@ -170,7 +186,7 @@ def write(document, refused: list[str], what: str, problems: Problems, *, conten
             pdf.info["ContentVersion"] = pydyf.String(content_version)
 
     with weasyprint_warnings() as records:
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version, full_fonts=full_fonts)
     _report(records, refused, what, problems)
     return pdf
 

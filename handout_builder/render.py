@@ -125,10 +125,11 @@ class Renderer:
         return ""
 
     def common(self, paper: Paper, variant: str, notes: Notes, full_sources: bool = False,
-               content_version: str = "") -> dict:
+               content_version: str = "", page_labels: bool = True) -> dict:
         """What every template gets. A variant adds styles/variants/<variant>.css after the base styles,
         then <variant>.<paper>.css for what differs by paper (e.g. 3 mm of bleed on A4, 0.125 in on
         letter). A combined variant ("booklet+grayscale") adds the files of each of its parts.
+        `page_labels=False` leaves out "Page X of Y" (the brochure's parts: see brochure.py).
         """
         from .grayscale import grayscale_clinic
         from .pdf import font_faces  # the font files live where the font package was installed
@@ -140,7 +141,8 @@ class Renderer:
         styles = self.stylesheet_paths(paper, variant) if self.link_stylesheets else []
         return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.as_uri() for s in styles],
-                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version)
+                    font_faces=font_faces(), full_sources=full_sources, content_version=content_version,
+                    page_labels=page_labels)
 
     def stylesheet_paths(self, paper: Paper, variant: str) -> list[Path]:
         """The stylesheets of an output, resolved, in cascade order."""

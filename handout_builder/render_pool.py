@@ -2,14 +2,18 @@
 
 Workers are forked from the process that loaded and checked the library, so each starts with the
 library, the templates and WeasyPrint already loaded instead of loading them again.
+
+A brochure is made of parts (brochure.py): the parts missing from the part cache are laid out on the
+pool alongside the handouts; then the contents page (which prints the parts' page numbers) and the page
+labels; then this process joins them (join.py).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .build import BOOKLET, BROCHURE, LEAFLET, PRINT_SHOP
@@ -24,6 +28,17 @@ class Rendered:
     pages: int
     problems: list[Problem]
     notes: list[str]  # what the build should tell the user (e.g. how to print a booklet)
+    parts: dict[str, bytes] = field(default_factory=dict)  # brochure parts laid out now, by cache key
+    part_keys: list[str] = field(default_factory=list)  # every cache key a brochure was made from
+
+
+@dataclass(frozen=True)
+class Work:
+    """One job to render, with the content versions its footers print."""
+
+    job: object  # build.Job
+    version: str  # the output's
+    chapter_versions: dict[str, str] = field(default_factory=dict)  # a brochure's chapters', by slug
 
 
 class Session:
@@ -42,36 +57,50 @@ class Session:
         self.fetcher = make_fetcher(asset_roots(self.root, library.clinic.brand_file), self.refused)
         self.renderer = Renderer(library, self.problems)
 
-    def html(self, job, styled: str, version: str, fillers: tuple[str, ...] = ()) -> str:
-        """The job's HTML; `styled` is the variant whose styles it uses (a booklet is a print-shop
-        brochure, imposed afterwards)."""
-        from .brochure import brochure_html
+    def html(self, job, styled: str, version: str) -> str:
+        """A handout's or the leaflet's HTML; `styled` is the variant whose styles it uses."""
         from .leaflet import leaflet_html
         from .render import PAPERS
 
         paper = PAPERS[job.edition.paper]
-        if job.kind == BROCHURE:
-            return brochure_html(self.renderer, paper, styled, fillers, self.settings.include_drafts, version)
         if job.kind == LEAFLET:
             return leaflet_html(self.renderer, paper, styled, self.settings.include_drafts)
         return self.renderer.handout(job.slug, paper, styled, content_version=version)
 
-    def pdf(self, job, html: str, version: str) -> tuple[bytes, int] | None:
+    def brochure_html(self, work: Work, styled: str, fillers=(), page_numbers=None, page_labels=False) -> str:
+        from .brochure import brochure_html
+        from .render import PAPERS
+
+        return brochure_html(self.renderer, PAPERS[work.job.edition.paper], styled, fillers,
+                             self.settings.include_drafts, work.version, work.chapter_versions, page_numbers,
+                             page_labels)
+
+    def labels_html(self, job, styled: str, page_names: list[str]) -> str:
+        from .brochure import page_labels_html
+        from .render import PAPERS
+
+        return page_labels_html(self.renderer, PAPERS[job.edition.paper], styled, page_names,
+                                self.settings.include_drafts)
+
+    def keep_html(self, job, html: str) -> None:
         from .output import write_atomic
+
+        if self.html_dir is not None and html:
+            write_atomic(self.html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
+
+    def pdf(self, job, html: str, version: str) -> tuple[bytes, int] | None:
         from .pdf import render_pdf
 
         if not html:
             return None  # a template problem was recorded
-        if self.html_dir is not None:
-            write_atomic(self.html_dir / Path(job.path).with_suffix(".html"), html.encode("utf-8"))
-        what = f"the {job.kind}" if job.kind in (BROCHURE, LEAFLET) else \
-            self.problems.display(self.library.handout(job.slug).path)
+        self.keep_html(job, html)
+        what = "the leaflet" if job.kind == LEAFLET else self.problems.display(self.library.handout(job.slug).path)
         return render_pdf(html, self.root, self.fetcher, self.refused, what, self.problems,
                           content_version=version)
 
     def render(self, job, version: str) -> Rendered:
-        from .brochure import fillers_for
-        from .imposition import DUPLEX, SHEET_NAMES, impose_booklet
+        """A handout or the leaflet (a brochure is made by BrochureRun)."""
+        from .imposition import impose_booklet
         from .leaflet import leaflet_problem
 
         self.problems.items = []
@@ -79,20 +108,154 @@ class Session:
         parts = job.edition.variant.split("+")
         styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in parts)
         result = self.pdf(job, self.html(job, styled, version), version)
-        # A printed brochure is folded sheets of four pages: pad it with designed pages, once.
-        if result and job.kind == BROCHURE and PRINT_SHOP in styled.split("+") and result[1] % 4:
-            result = self.pdf(job, self.html(job, styled, version, fillers_for(result[1])), version)
-            if result and result[1] % 4:
-                raise RuntimeError(f"padding the brochure left {result[1]} pages, not a multiple of 4")
         if result and job.kind == LEAFLET and (problem := leaflet_problem(result[1])):
             self.problems.add("the leaflet", None, problem)
             result = None
         if result and BOOKLET in parts:
             result = impose_booklet(result[0], self.settings.creep)
-            notes.append(f"booklet: print on {SHEET_NAMES[job.edition.paper]} paper, double-sided, {DUPLEX}; "
-                         "fold the stack in half and staple along the fold")
+            notes.append(booklet_note(job))
         pdf, pages = result or (None, 0)
         return Rendered(job, pdf, pages, list(self.problems.items), notes)
+
+    def render_part(self, html: str) -> tuple[bytes | None, list[Problem]]:
+        """One brochure part (or its page labels) as a PDF to join."""
+        from .pdf import render_part
+
+        self.problems.items = []
+        pdf, _ = render_part(html, self.root, self.fetcher, self.refused, "the brochure", self.problems)
+        problems = list(self.problems.items)
+        return (None if problems else pdf), problems
+
+
+def booklet_note(job) -> str:
+    from .imposition import DUPLEX, SHEET_NAMES
+
+    return (f"booklet: print on {SHEET_NAMES[job.edition.paper]} paper, double-sided, {DUPLEX}; "
+            "fold the stack in half and staple along the fold")
+
+
+LABELS = "page labels"  # the brochure's page-label document, cached like a part
+
+
+class BrochureRun:
+    """One brochure, made from parts: those the cache lacks are laid out on the pool (`submit`); then,
+    in this process, the contents page, which prints the other parts' page numbers, the page labels and
+    the join.
+
+    Every part is laid out without "Page X of Y" and whatever page it starts on, so an edited chapter
+    that grows by a page costs that chapter, the contents page and the labels, not the parts after it.
+    A printed edition is padded to a multiple of four pages with designed pages (in the back part, with
+    the back cover) once the other parts' page counts are known.
+    """
+
+    def __init__(self, session: Session, work: Work, cache, submit):
+        from .brochure import BACK, CONTENTS, split_parts
+
+        self.session, self.work, self.cache, self.submit = session, work, cache, submit
+        self.job = work.job
+        self.styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in self.job.edition.variant.split("+"))
+        self.printed = PRINT_SHOP in self.styled.split("+")
+        self.problems: list[Problem] = []
+        self.keys: dict[str, str] = {}  # part name -> cache key
+        self.html: dict[str, str] = {}
+        self.rendered: dict[str, bytes] = {}  # cache key -> PDF laid out in this build
+        self.pdfs: dict[str, object] = {}  # part name -> its PDF (pikepdf)
+        self.parts = split_parts(self._brochure_html())
+        # The contents page waits for the page numbers; a printed edition's back part for the page count.
+        self.later = [CONTENTS] + ([BACK] if self.printed else [])
+        first = sorted((p for p in self.parts if p.name not in self.later), key=lambda p: -len(p.html))
+        self.pending = {part.name: self._start(part.name, part.html) for part in first}
+
+    def _brochure_html(self, fillers=(), page_numbers=None, page_labels=False) -> str:
+        self.session.problems.items = []
+        html = self.session.brochure_html(self.work, self.styled, fillers, page_numbers, page_labels)
+        self.problems += self.session.problems.items
+        return html
+
+    def _start(self, name: str, html: str, here: bool = False) -> Future | bytes:
+        """The part's PDF from the cache, or a future for it: from the pool, or laid out in this
+        process (`here`: the few last parts, which would otherwise queue behind the handouts)."""
+        self.html[name] = html
+        key = self.keys[name] = self.cache.key(html)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        if here:
+            future = Future()
+            future.set_result(self.session.render_part(html))
+            return future
+        return self.submit(_render_part_in_worker, html)
+
+    def _collect(self, pending: dict[str, Future | bytes]) -> None:
+        import pikepdf
+
+        from .join import open_pdf
+
+        for name, item in pending.items():
+            pdf, problems = item.result() if isinstance(item, Future) else (item, [])
+            if isinstance(item, Future) and pdf is not None:
+                self.rendered[self.keys[name]] = pdf
+            try:
+                self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
+            except pikepdf.PdfError:  # a damaged cache entry: lay the part out again, here
+                self.cache.forget(self.keys[name])
+                pdf, problems = self.session.render_part(self.html[name])
+                self.rendered[self.keys[name]] = pdf
+                self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
+            self.problems += problems
+
+    def finish(self) -> Rendered:
+        from .brochure import BACK, CONTENTS, fillers_for, page_numbers, split_parts
+        from .join import anchor_pages, dangling_links, join
+
+        self._collect(self.pending)
+        if self.problems or not self.parts:
+            return Rendered(self.job, None, 0, self.problems, [])
+        lengths = {name: len(pdf.pages) for name, pdf in self.pdfs.items()}
+        anchors = {name: anchor_pages(pdf) for name, pdf in self.pdfs.items()}
+        lengths.update({CONTENTS: 1, BACK: lengths.get(BACK, 1)})  # guesses, checked below
+        for _ in range(3):
+            fillers = ()
+            if self.printed:
+                fillers = fillers_for(sum(lengths[p.name] for p in self.parts if p.name != BACK) + 1)
+                lengths[BACK] = 1 + len(fillers)
+            numbers = page_numbers(self.parts, lengths, anchors)
+            final = {part.name: part for part in split_parts(self._brochure_html(fillers, numbers))}
+            total = sum(lengths[part.name] for part in self.parts)
+            names = [name for part in self.parts for name in part.page_names(lengths[part.name])]
+            pending = {name: self._start(name, final[name].html, here=True) for name in self.later}
+            pending[LABELS] = self._start(LABELS, self.session.labels_html(self.job, self.styled, names), here=True)
+            self._collect(pending)
+            if self.problems:
+                return Rendered(self.job, None, 0, self.problems, [])
+            actual = {name: len(self.pdfs[name].pages) for name in self.later}
+            if actual == {name: lengths[name] for name in self.later}:
+                break
+            lengths.update(actual)
+        else:
+            raise RuntimeError(f"the brochure's page count did not settle: pages per part {lengths}")
+        self.parts = [final[part.name] if part.name in self.later else part for part in self.parts]
+        self.session.keep_html(self.job, self._brochure_html(fillers, numbers, page_labels=True))
+        if len(self.pdfs[LABELS].pages) != total:
+            raise RuntimeError(f"the page labels take {len(self.pdfs[LABELS].pages)} pages for a brochure of {total}")
+        labelled = [name != "back-cover" for name in names]
+        joined = [(part.anchors, self.pdfs[part.name]) for part in self.parts]
+        # What WeasyPrint reports for a link to a missing anchor in one document, across the parts.
+        self.problems += [Problem("the brochure", None, f"WeasyPrint: No anchor #{name} for internal URI reference")
+                          for name in dangling_links(joined)]
+        if self.problems:
+            return Rendered(self.job, None, 0, self.problems, [])
+        data = join(joined, self.pdfs[LABELS], labelled, self.work.version)
+        used = sorted(self.keys.values())
+        laid_out = len([key for key in used if key in self.rendered])
+        notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out, the others kept from the last build"]
+        if BOOKLET in self.job.edition.variant.split("+"):
+            from .imposition import impose_booklet
+
+            data, total = impose_booklet(data, self.session.settings.creep)
+            notes.append(booklet_note(self.job))
+        return Rendered(self.job, data, total, self.problems, notes,
+                        {key: pdf for key, pdf in self.rendered.items() if key in used}, used)
 
 
 _session: Session | None = None  # one per worker process
@@ -122,17 +285,46 @@ def _render_in_worker(job, version: str) -> Rendered:
     return _session.render(job, version)
 
 
-def render_all(library: Library, work: list[tuple[object, str]], html_dir: Path | None, settings,
+def _render_part_in_worker(html: str) -> tuple[bytes | None, list[Problem]]:
+    return _session.render_part(html)
+
+
+class _InThisProcess:
+    """The pool's interface, for --jobs 1: each call runs when submitted."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def submit(self, function, *args) -> Future:
+        global _session
+        _session, future = self.session, Future()
+        future.set_result(function(*args))
+        return future
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def render_all(library: Library, work: list[Work], html_dir: Path | None, settings, cache,
                processes: int | None = None) -> list[Rendered]:
-    """Render (job, content version) pairs, in the order given; over up to `processes` processes."""
-    processes = min(processes or os.cpu_count() or 1, len(work))
+    """Render the work, returned in the order given, over up to `processes` processes. `cache` is the
+    brochures' part cache (part_cache.PartCache): read here; the build stores what was laid out."""
+    brochures = [i for i, item in enumerate(work) if item.job.kind == BROCHURE]
+    processes = min(processes or os.cpu_count() or 1, len(work) + 10 * len(brochures))
+    here = Session(library, html_dir, settings)  # the brochures' HTML, and their joins
     if processes <= 1:
-        session = Session(library, html_dir, settings)
-        return [session.render(job, version) for job, version in work]
-    # Longest first (the brochure), so no worker is left with it at the end.
-    order = sorted(range(len(work)), key=lambda i: work[i][0].kind != BROCHURE)
-    context = multiprocessing.get_context("fork")  # the children inherit the loaded library
-    with ProcessPoolExecutor(processes, mp_context=context, initializer=_start_worker,
-                             initargs=(library, html_dir, settings, os.getpid())) as pool:
-        futures = {i: pool.submit(_render_in_worker, *work[i]) for i in order}
-        return [futures[i].result() for i in range(len(work))]
+        pool = _InThisProcess(Session(library, html_dir, settings))
+    else:
+        pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),  # inherit the library
+                                   initializer=_start_worker, initargs=(library, html_dir, settings, os.getpid()))
+    with pool:
+        # The brochures' parts go first: together they are the longest work.
+        runs = {i: BrochureRun(here, work[i], cache, pool.submit) for i in brochures}
+        futures = {i: pool.submit(_render_in_worker, item.job, item.version)
+                   for i, item in enumerate(work) if i not in runs}
+        results = {i: run.finish() for i, run in runs.items()}
+        results.update({i: future.result() for i, future in futures.items()})
+    return [results[i] for i in range(len(work))]

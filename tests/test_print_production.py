@@ -55,7 +55,22 @@ def texts_with_x(page) -> list[tuple[float, str]]:
 
 
 def text_between(page, left: float, right: float) -> str:
-    return " ".join(t for x, t in texts_with_x(page) if left <= x < right)
+    """The text shown between two x positions of a page, as PDFium (a viewer's engine) places it: it
+    applies the matrix a form is drawn with (the brochure's page labels are forms), which pypdf's text
+    visitor leaves out."""
+    import io
+
+    import pypdfium2
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(page)
+    data = io.BytesIO()
+    writer.write(data)
+    pdfium_page = pypdfium2.PdfDocument(data.getvalue())[0]
+    text = pdfium_page.get_textpage().get_text_bounded(left=left, bottom=0, right=right,
+                                                       top=pdfium_page.get_height())
+    return " ".join(text.split())
 
 
 def test_print_shop_pages_have_bleed_trimbox_and_a_multiple_of_four(print_build):

@@ -20,7 +20,9 @@ BUILD = [sys.executable, "-c", "import sys; from make_handouts import cli; cli(s
 
 
 def pdfs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.pdf"))}
+    """The built PDFs (not the brochure part cache in .parts/, whose names depend on the folder)."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.pdf"))
+            if not p.relative_to(out).as_posix().startswith(".")}
 
 
 def test_two_fresh_copies_build_identical_bytes_serial_or_parallel(sample_build, tmp_path):
