@@ -18,7 +18,7 @@ from pathlib import Path
 from .build import REGULAR, Edition, Settings
 from .content import load_library
 from .fingerprint import Inputs, content_version
-from .pdf import asset_roots, check_stylesheets, lay_out, load_weasyprint, make_fetcher, write
+from .pdf import asset_roots, check_stylesheets, discard_fonts, lay_out, load_weasyprint, make_fetcher, write
 from .project import languages
 from .problems import BuildFailed, Problem, Problems
 from .render import PAPERS, Renderer
@@ -213,12 +213,8 @@ class Personalizer:
         """Remove the folder WeasyPrint copies the @font-face fonts to. It does so itself only when its
         FontConfiguration is garbage collected, which a forked batch worker never is (it ends with
         os._exit). Renders no more afterwards; the library stays usable."""
-        import shutil
-
         self._layouts.clear()
-        folder = self.font_config._folder  # WeasyPrint 70 keeps it here (see FontConfiguration.__del__)
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+        discard_fonts(self.font_config)
 
     def render(self, request: Request) -> tuple[bytes, int]:
         """The PDF bytes and page count; BuildFailed if a template or WeasyPrint problem came up."""

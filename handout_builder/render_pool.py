@@ -45,7 +45,7 @@ class Session:
     """What rendering needs in one process: the library, one Jinja2 environment and one fetcher."""
 
     def __init__(self, library: Library, html_dir: Path | None, settings):
-        from .pdf import asset_roots, make_fetcher
+        from .pdf import SharedAssets, asset_roots, make_fetcher
         from .render import Renderer
 
         self.library = library
@@ -56,6 +56,10 @@ class Session:
         self.refused: list[str] = []
         self.fetcher = make_fetcher(asset_roots(self.root, library.clinic.brand_file), self.refused)
         self.renderer = Renderer(library, self.problems)
+        self.assets = SharedAssets(self.fetcher)
+
+    def close(self) -> None:
+        self.assets.close()
 
     def html(self, job, styled: str, version: str) -> str:
         """A handout's or the leaflet's HTML; `styled` is the variant whose styles it uses."""
@@ -95,8 +99,9 @@ class Session:
             return None  # a template problem was recorded
         self.keep_html(job, html)
         what = "the leaflet" if job.kind == LEAFLET else self.problems.display(self.library.handout(job.slug).path)
+        html, reuse = self.assets.reuse(html)
         return render_pdf(html, self.root, self.fetcher, self.refused, what, self.problems,
-                          content_version=version)
+                          content_version=version, reuse=reuse)
 
     def render(self, job, version: str) -> Rendered:
         """A handout or the leaflet (a brochure is made by BrochureRun)."""
@@ -122,7 +127,8 @@ class Session:
         from .pdf import render_part
 
         self.problems.items = []
-        pdf, _ = render_part(html, self.root, self.fetcher, self.refused, "the brochure", self.problems)
+        html, reuse = self.assets.reuse(html)
+        pdf, _ = render_part(html, self.root, self.fetcher, self.refused, "the brochure", self.problems, reuse)
         problems = list(self.problems.items)
         return (None if problems else pdf), problems
 
@@ -262,9 +268,12 @@ _session: Session | None = None  # one per worker process
 
 
 def _start_worker(library: Library, html_dir: Path | None, settings, parent: int) -> None:
+    from multiprocessing.util import Finalize
+
     global _session
     _die_with_parent(parent)
     _session = Session(library, html_dir, settings)
+    Finalize(_session, _session.close, exitpriority=10)  # run as the worker exits (atexit is not)
 
 
 def _die_with_parent(parent: int) -> None:
@@ -314,17 +323,20 @@ def render_all(library: Library, work: list[Work], html_dir: Path | None, settin
     brochures' part cache (part_cache.PartCache): read here; the build stores what was laid out."""
     brochures = [i for i, item in enumerate(work) if item.job.kind == BROCHURE]
     processes = min(processes or os.cpu_count() or 1, len(work) + 10 * len(brochures))
-    here = Session(library, html_dir, settings)  # the brochures' HTML, and their joins
+    here = Session(library, html_dir, settings)  # the brochures' HTML, their last parts, their joins
     if processes <= 1:
-        pool = _InThisProcess(Session(library, html_dir, settings))
+        pool = _InThisProcess(here)
     else:
         pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),  # inherit the library
                                    initializer=_start_worker, initargs=(library, html_dir, settings, os.getpid()))
-    with pool:
-        # The brochures' parts go first: together they are the longest work.
-        runs = {i: BrochureRun(here, work[i], cache, pool.submit) for i in brochures}
-        futures = {i: pool.submit(_render_in_worker, item.job, item.version)
-                   for i, item in enumerate(work) if i not in runs}
-        results = {i: run.finish() for i, run in runs.items()}
-        results.update({i: future.result() for i, future in futures.items()})
+    try:
+        with pool:
+            # The brochures' parts go first: together they are the longest work.
+            runs = {i: BrochureRun(here, work[i], cache, pool.submit) for i in brochures}
+            futures = {i: pool.submit(_render_in_worker, item.job, item.version)
+                       for i, item in enumerate(work) if i not in runs}
+            results = {i: run.finish() for i, run in runs.items()}
+            results.update({i: future.result() for i, future in futures.items()})
+    finally:
+        here.close()
     return [results[i] for i in range(len(work))]
