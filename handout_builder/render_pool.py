@@ -154,10 +154,11 @@ class BrochureRun:
     the back cover) once the other parts' page counts are known.
     """
 
-    def __init__(self, session: Session, work: Work, cache, submit):
+    def __init__(self, session: Session, work: Work, cache, submit, started: dict[str, Future]):
         from .brochure import BACK, CONTENTS, split_parts
 
         self.session, self.work, self.cache, self.submit = session, work, cache, submit
+        self.started = started  # cache key -> future, shared by the brochures of a build (print-shop, booklet)
         self.job = work.job
         self.styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in self.job.edition.variant.split("+"))
         self.printed = PRINT_SHOP in self.styled.split("+")
@@ -186,11 +187,13 @@ class BrochureRun:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
-        if here:
-            future = Future()
-            future.set_result(self.session.render_part(html))
-            return future
-        return self.submit(_render_part_in_worker, html)
+        if key not in self.started:
+            if here:
+                self.started[key] = Future()
+                self.started[key].set_result(self.session.render_part(html))
+            else:
+                self.started[key] = self.submit(_render_part_in_worker, html)
+        return self.started[key]
 
     def _collect(self, pending: dict[str, Future | bytes]) -> None:
         import pikepdf
@@ -254,7 +257,8 @@ class BrochureRun:
         data = join(joined, self.pdfs[LABELS], labelled, self.work.version)
         used = sorted(self.keys.values())
         laid_out = len([key for key in used if key in self.rendered])
-        notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out, the others kept from the last build"]
+        kept = "; the others were kept from an earlier build" if laid_out < len(used) else ""
+        notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out{kept}"]
         if BOOKLET in self.job.edition.variant.split("+"):
             from .imposition import impose_booklet
 
@@ -332,7 +336,8 @@ def render_all(library: Library, work: list[Work], html_dir: Path | None, settin
     try:
         with pool:
             # The brochures' parts go first: together they are the longest work.
-            runs = {i: BrochureRun(here, work[i], cache, pool.submit) for i in brochures}
+            started: dict[str, Future] = {}
+            runs = {i: BrochureRun(here, work[i], cache, pool.submit, started) for i in brochures}
             futures = {i: pool.submit(_render_in_worker, item.job, item.version)
                        for i, item in enumerate(work) if i not in runs}
             results = {i: run.finish() for i, run in runs.items()}
