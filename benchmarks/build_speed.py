@@ -1,6 +1,6 @@
 """Benchmark of the build: cold, no-change and one-drug-edit build times, pages per second, peak memory,
 the naive way (one `weasyprint` command per handout plus a pypdf merge) as a ratio, the brochure's
-assembly (one render against Document.copy of rendered handouts), and output sizes.
+assembly (one render, in parts as the build makes it, Document.copy of rendered handouts), and output sizes.
 
 Run: .venv/bin/python benchmarks/build_speed.py   (real content; the sample clinic if it does not build)
 """
@@ -69,19 +69,23 @@ def naive_way(project: Path, scratch: Path, manifest: list[dict]) -> float:
     return time.perf_counter() - started
 
 
-def brochure_assembly(project: Path) -> tuple[float, float]:
-    """Seconds to render and write the brochure in one render, and to write the already rendered handouts
-    as one document with Document.copy (a lower bound: it still lacks cover, contents and end pages)."""
+def brochure_assembly(project: Path) -> dict[str, float]:
+    """Seconds to make the brochure in one process: in one WeasyPrint render; as the build makes it, in
+    parts laid out apart (here one after the other), page labels, then the join; the join alone; and
+    writing the already rendered handouts as one document with Document.copy (a lower bound: it lacks
+    cover, contents and end pages, and the copied pages keep their own page numbers)."""
     from weasyprint import HTML
 
-    from handout_builder.brochure import brochure_html
+    from handout_builder.brochure import brochure_html, page_labels_html, split_parts
     from handout_builder.content import load_library
-    from handout_builder.pdf import PDF_VARIANT, asset_roots, make_fetcher
+    from handout_builder.join import join, open_pdf
+    from handout_builder.pdf import PDF_VARIANT, asset_roots, make_fetcher, render_part
     from handout_builder.problems import Problems
     from handout_builder.render import PAPERS, Renderer
 
     library = load_library(project)
-    renderer = Renderer(library, Problems(project))
+    problems = Problems(project)
+    renderer = Renderer(library, problems)
     fetcher = make_fetcher(asset_roots(project, library.clinic.brand_file), [])
     paper = PAPERS["letter"]
 
@@ -89,15 +93,29 @@ def brochure_assembly(project: Path) -> tuple[float, float]:
         return HTML(string=html, base_url=project.as_uri() + "/", url_fetcher=fetcher).render()
 
     document(renderer.handout(library.handouts[0].slug, paper)).write_pdf()  # warm-up
+    figures = {}
     started = time.perf_counter()
     document(brochure_html(renderer, paper)).write_pdf(pdf_variant=PDF_VARIANT)
-    one_render = time.perf_counter() - started
+    figures["one render"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    parts = split_parts(brochure_html(renderer, paper, page_labels=False))
+    pdfs = [open_pdf(render_part(part.html, project, fetcher, [], "the brochure", problems)[0]) for part in parts]
+    names = [name for part, pdf in zip(parts, pdfs) for name in part.page_names(len(pdf.pages))]
+    labels = open_pdf(render_part(page_labels_html(renderer, paper, "regular", names), project, fetcher, [],
+                                  "the brochure", problems)[0])
+    joined = time.perf_counter()
+    join([(part.anchors, pdf) for part, pdf in zip(parts, pdfs)], labels, [True] * len(names), "benchmark")
+    figures["parts"] = time.perf_counter() - started
+    figures["join"] = time.perf_counter() - joined
+
     slugs = [*library.brochure.topics, *library.brochure.drugs]
     rendered = [document(renderer.handout(slug, paper)) for slug in slugs]  # the build renders these anyway
     started = time.perf_counter()
     pages = [page for doc in rendered for page in doc.pages]
     rendered[0].copy(pages).write_pdf(pdf_variant=PDF_VARIANT)
-    return one_render, time.perf_counter() - started
+    figures["copy"] = time.perf_counter() - started
+    return figures
 
 
 def font_programs(path: Path) -> dict[str, int]:
@@ -134,11 +152,14 @@ def main() -> None:
         pages = sum(e["pages"] for e in manifest)
         no_change = statistics.median(timed(build) for _ in range(5))
         drug = sorted((project / "handouts/drugs").glob("*.yaml"))[0]
+        parts_before = {p.name for p in (out / ".parts").glob("*.pdf")}
         drug.write_text(drug.read_text() + "\n# benchmark edit\n")
         one_drug = timed(build)
-        serial_cold = timed([*build, "--force", "--jobs", "1"])
+        parts_after = {p.name for p in (out / ".parts").glob("*.pdf")}
+        serial = [*MAKE_HANDOUTS, "--project", str(project), "build", "--out", str(scratch / "out-j1"), "--jobs", "1"]
+        serial_cold = timed(serial)  # a folder of its own: a cold build has no brochure parts kept
         naive = naive_way(project, scratch, manifest)
-        one_render, copy = brochure_assembly(project)
+        assembly = brochure_assembly(project)
 
         handouts = [e for e in manifest if e["kind"] != "brochure"]
         largest = max(handouts, key=lambda e: e["bytes"])
@@ -150,12 +171,14 @@ def main() -> None:
         print(f"cold full build:        {cold:6.2f} s wall  ({pages / cold:.1f} pages/s; default --jobs)")
         print(f"cold full build -j1:    {serial_cold:6.2f} s wall  ({pages / serial_cold:.1f} pages/s)")
         print(f"no-change rebuild:      {no_change:6.3f} s wall  (median of 5)")
-        print(f"one-drug-edit rebuild:  {one_drug:6.2f} s wall  ({drug.name})")
+        print(f"one-drug-edit rebuild:  {one_drug:6.2f} s wall  ({drug.name}; brochure parts laid out again:"
+              f" {len(parts_after - parts_before)} of {len(parts_after)}, page labels included)")
         print(f"peak RSS (one process): {peak_rss_mb:6.0f} MB  (getrusage children, cold build)")
         print(f"naive way:              {naive:6.2f} s wall  = {naive / cold:.1f}x the cold build"
               " (one weasyprint command per handout + pypdf merge)")
-        print(f"brochure, one render:   {one_render:6.2f} s; Document.copy of rendered handouts: {copy:.2f} s"
-              " (lower bound; copied pages keep their own page numbers)")
+        print(f"brochure in one process: one render {assembly['one render']:.2f} s; in parts as built"
+              f" {assembly['parts']:.2f} s (of which the join {assembly['join']:.2f} s); Document.copy of the"
+              f" rendered handouts {assembly['copy']:.2f} s (a lower bound: no cover, contents or end pages)")
         print(f"largest handout:        {largest['bytes'] / 1024:6.1f} KB  ({largest['path']})")
         print(f"brochure:               {brochure['bytes'] / 1024:6.1f} KB")
         duplicates = sum(n - 1 for n in faces.values())
