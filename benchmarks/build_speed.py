@@ -79,7 +79,7 @@ def brochure_assembly(project: Path) -> dict[str, float]:
     from handout_builder.brochure import brochure_html, page_labels_html, split_parts
     from handout_builder.content import load_library
     from handout_builder.join import join, open_pdf
-    from handout_builder.pdf import PDF_VARIANT, asset_roots, make_fetcher, render_part
+    from handout_builder.pdf import PDF_VARIANT, SharedAssets, asset_roots, make_fetcher, render_part
     from handout_builder.problems import Problems
     from handout_builder.render import PAPERS, Renderer
 
@@ -99,15 +99,21 @@ def brochure_assembly(project: Path) -> dict[str, float]:
     figures["one render"] = time.perf_counter() - started
 
     started = time.perf_counter()
+    assets = SharedAssets(fetcher)  # as a build's render process keeps them
+
+    def part_pdf(html: str):
+        html, reuse = assets.reuse(html)
+        return open_pdf(render_part(html, project, fetcher, [], "the brochure", problems, reuse)[0])
+
     parts = split_parts(brochure_html(renderer, paper, page_labels=False))
-    pdfs = [open_pdf(render_part(part.html, project, fetcher, [], "the brochure", problems)[0]) for part in parts]
+    pdfs = [part_pdf(part.html) for part in parts]
     names = [name for part, pdf in zip(parts, pdfs) for name in part.page_names(len(pdf.pages))]
-    labels = open_pdf(render_part(page_labels_html(renderer, paper, "regular", names), project, fetcher, [],
-                                  "the brochure", problems)[0])
+    labels = part_pdf(page_labels_html(renderer, paper, "regular", names))
     joined = time.perf_counter()
     join([(part.anchors, pdf) for part, pdf in zip(parts, pdfs)], labels, [True] * len(names), "benchmark")
     figures["parts"] = time.perf_counter() - started
     figures["join"] = time.perf_counter() - joined
+    assets.close()
 
     slugs = [*library.brochure.topics, *library.brochure.drugs]
     rendered = [document(renderer.handout(slug, paper)) for slug in slugs]  # the build renders these anyway

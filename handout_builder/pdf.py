@@ -6,6 +6,7 @@ must never reach a printed handout silently.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import mimetypes
 import re
@@ -44,12 +45,10 @@ def load_weasyprint():
         find_library = ctypes.util.find_library
         ctypes.util.find_library = lambda name: None
         try:
-            import weasyprint
+            importlib.import_module("weasyprint")
         finally:
             ctypes.util.find_library = find_library
-    import weasyprint
-
-    return weasyprint
+    return importlib.import_module("weasyprint")
 
 
 def font_faces() -> list[dict]:

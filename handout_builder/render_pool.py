@@ -1,11 +1,8 @@
 """Parallel render stage: each job's HTML and PDF, in this process or spread over a pool of processes.
 
 Workers are forked from the process that loaded and checked the library, so each starts with the
-library, the templates and WeasyPrint already loaded instead of loading them again.
-
-A brochure is made of parts (brochure.py): the parts missing from the part cache are laid out on the
-pool alongside the handouts; then the contents page (which prints the parts' page numbers) and the page
-labels; then this process joins them (join.py).
+library, the templates and WeasyPrint already loaded instead of loading them again. A brochure's parts
+are laid out on the same pool, alongside the handouts (brochure_parts.py).
 """
 
 from __future__ import annotations
@@ -104,7 +101,7 @@ class Session:
                           content_version=version, reuse=reuse)
 
     def render(self, job, version: str) -> Rendered:
-        """A handout or the leaflet (a brochure is made by BrochureRun)."""
+        """A handout or the leaflet (a brochure is made by brochure_parts.BrochureRun)."""
         from .imposition import impose_booklet
         from .leaflet import leaflet_problem
 
@@ -138,134 +135,6 @@ def booklet_note(job) -> str:
 
     return (f"booklet: print on {SHEET_NAMES[job.edition.paper]} paper, double-sided, {DUPLEX}; "
             "fold the stack in half and staple along the fold")
-
-
-LABELS = "page labels"  # the brochure's page-label document, cached like a part
-
-
-class BrochureRun:
-    """One brochure, made from parts: those the cache lacks are laid out on the pool (`submit`); then,
-    in this process, the contents page, which prints the other parts' page numbers, the page labels and
-    the join.
-
-    Every part is laid out without "Page X of Y" and whatever page it starts on, so an edited chapter
-    that grows by a page costs that chapter, the contents page and the labels, not the parts after it.
-    A printed edition is padded to a multiple of four pages with designed pages (in the back part, with
-    the back cover) once the other parts' page counts are known.
-    """
-
-    def __init__(self, session: Session, work: Work, cache, submit, started: dict[str, Future]):
-        from .brochure import BACK, CONTENTS, split_parts
-
-        self.session, self.work, self.cache, self.submit = session, work, cache, submit
-        self.started = started  # cache key -> future, shared by the brochures of a build (print-shop, booklet)
-        self.job = work.job
-        self.styled = "+".join(PRINT_SHOP if p == BOOKLET else p for p in self.job.edition.variant.split("+"))
-        self.printed = PRINT_SHOP in self.styled.split("+")
-        self.problems: list[Problem] = []
-        self.keys: dict[str, str] = {}  # part name -> cache key
-        self.html: dict[str, str] = {}
-        self.rendered: dict[str, bytes] = {}  # cache key -> PDF laid out in this build
-        self.pdfs: dict[str, object] = {}  # part name -> its PDF (pikepdf)
-        self.parts = split_parts(self._brochure_html())
-        # The contents page waits for the page numbers; a printed edition's back part for the page count.
-        self.later = [CONTENTS] + ([BACK] if self.printed else [])
-        first = sorted((p for p in self.parts if p.name not in self.later), key=lambda p: -len(p.html))
-        self.pending = {part.name: self._start(part.name, part.html) for part in first}
-
-    def _brochure_html(self, fillers=(), page_numbers=None, page_labels=False) -> str:
-        self.session.problems.items = []
-        html = self.session.brochure_html(self.work, self.styled, fillers, page_numbers, page_labels)
-        self.problems += self.session.problems.items
-        return html
-
-    def _start(self, name: str, html: str, here: bool = False) -> Future | bytes:
-        """The part's PDF from the cache, or a future for it: from the pool, or laid out in this
-        process (`here`: the few last parts, which would otherwise queue behind the handouts)."""
-        self.html[name] = html
-        key = self.keys[name] = self.cache.key(html)
-        cached = self.cache.get(key)
-        if cached is not None:
-            return cached
-        if key not in self.started:
-            if here:
-                self.started[key] = Future()
-                self.started[key].set_result(self.session.render_part(html))
-            else:
-                self.started[key] = self.submit(_render_part_in_worker, html)
-        return self.started[key]
-
-    def _collect(self, pending: dict[str, Future | bytes]) -> None:
-        import pikepdf
-
-        from .join import open_pdf
-
-        for name, item in pending.items():
-            pdf, problems = item.result() if isinstance(item, Future) else (item, [])
-            if isinstance(item, Future) and pdf is not None:
-                self.rendered[self.keys[name]] = pdf
-            try:
-                self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
-            except pikepdf.PdfError:  # a damaged cache entry: lay the part out again, here
-                self.cache.forget(self.keys[name])
-                pdf, problems = self.session.render_part(self.html[name])
-                self.rendered[self.keys[name]] = pdf
-                self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
-            self.problems += problems
-
-    def finish(self) -> Rendered:
-        from .brochure import BACK, CONTENTS, fillers_for, page_numbers, split_parts
-        from .join import anchor_pages, dangling_links, join
-
-        self._collect(self.pending)
-        if self.problems or not self.parts:
-            return Rendered(self.job, None, 0, self.problems, [])
-        lengths = {name: len(pdf.pages) for name, pdf in self.pdfs.items()}
-        anchors = {name: anchor_pages(pdf) for name, pdf in self.pdfs.items()}
-        lengths.update({CONTENTS: 1, BACK: lengths.get(BACK, 1)})  # guesses, checked below
-        for _ in range(3):
-            fillers = ()
-            if self.printed:
-                fillers = fillers_for(sum(lengths[p.name] for p in self.parts if p.name != BACK) + 1)
-                lengths[BACK] = 1 + len(fillers)
-            numbers = page_numbers(self.parts, lengths, anchors)
-            final = {part.name: part for part in split_parts(self._brochure_html(fillers, numbers))}
-            total = sum(lengths[part.name] for part in self.parts)
-            names = [name for part in self.parts for name in part.page_names(lengths[part.name])]
-            pending = {name: self._start(name, final[name].html, here=True) for name in self.later}
-            pending[LABELS] = self._start(LABELS, self.session.labels_html(self.job, self.styled, names), here=True)
-            self._collect(pending)
-            if self.problems:
-                return Rendered(self.job, None, 0, self.problems, [])
-            actual = {name: len(self.pdfs[name].pages) for name in self.later}
-            if actual == {name: lengths[name] for name in self.later}:
-                break
-            lengths.update(actual)
-        else:
-            raise RuntimeError(f"the brochure's page count did not settle: pages per part {lengths}")
-        self.parts = [final[part.name] if part.name in self.later else part for part in self.parts]
-        self.session.keep_html(self.job, self._brochure_html(fillers, numbers, page_labels=True))
-        if len(self.pdfs[LABELS].pages) != total:
-            raise RuntimeError(f"the page labels take {len(self.pdfs[LABELS].pages)} pages for a brochure of {total}")
-        labelled = [name != "back-cover" for name in names]
-        joined = [(part.anchors, self.pdfs[part.name]) for part in self.parts]
-        # What WeasyPrint reports for a link to a missing anchor in one document, across the parts.
-        self.problems += [Problem("the brochure", None, f"WeasyPrint: No anchor #{name} for internal URI reference")
-                          for name in dangling_links(joined)]
-        if self.problems:
-            return Rendered(self.job, None, 0, self.problems, [])
-        data = join(joined, self.pdfs[LABELS], labelled, self.work.version)
-        used = sorted(self.keys.values())
-        laid_out = len([key for key in used if key in self.rendered])
-        kept = "; the others were kept from an earlier build" if laid_out < len(used) else ""
-        notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out{kept}"]
-        if BOOKLET in self.job.edition.variant.split("+"):
-            from .imposition import impose_booklet
-
-            data, total = impose_booklet(data, self.session.settings.creep)
-            notes.append(booklet_note(self.job))
-        return Rendered(self.job, data, total, self.problems, notes,
-                        {key: pdf for key, pdf in self.rendered.items() if key in used}, used)
 
 
 _session: Session | None = None  # one per worker process
@@ -323,6 +192,8 @@ class _InThisProcess:
 
 def render_all(library: Library, work: list[Work], html_dir: Path | None, settings, cache,
                processes: int | None = None) -> list[Rendered]:
+    from .brochure_parts import BrochureRun
+
     """Render the work, returned in the order given, over up to `processes` processes. `cache` is the
     brochures' part cache (part_cache.PartCache): read here; the build stores what was laid out."""
     brochures = [i for i, item in enumerate(work) if item.job.kind == BROCHURE]
@@ -337,7 +208,11 @@ def render_all(library: Library, work: list[Work], html_dir: Path | None, settin
         with pool:
             # The brochures' parts go first: together they are the longest work.
             started: dict[str, Future] = {}
-            runs = {i: BrochureRun(here, work[i], cache, pool.submit, started) for i in brochures}
+
+            def submit_part(html: str) -> Future:
+                return pool.submit(_render_part_in_worker, html)
+
+            runs = {i: BrochureRun(here, work[i], cache, submit_part, started) for i in brochures}
             futures = {i: pool.submit(_render_in_worker, item.job, item.version)
                        for i, item in enumerate(work) if i not in runs}
             results = {i: run.finish() for i, run in runs.items()}
