@@ -167,3 +167,13 @@ def test_a_link_to_an_anchor_no_part_holds_is_a_problem(project):
     assert result.exit_code == 1
     assert "the brochure: WeasyPrint: No anchor #nowhere for internal URI reference" in result.output
     assert not (project / "out").exists()
+
+
+def test_a_change_outside_the_html_lays_out_every_part_again(project):
+    # A part is kept by its HTML and by what every output reads: styles, templates, images, fonts, the
+    # brand file and its logo, the code. A kept part made with an old stylesheet or logo would be wrong.
+    build(project)
+    for path, old, new in (("styles/components.css", "/* Brochure", "/* A comment. */\n/* Brochure"),
+                           ("handouts/logo.svg", "</svg>", "<!-- edited --></svg>")):
+        edit(project, path, old, new)
+        assert build(project) == (7, 7), path
