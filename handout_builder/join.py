@@ -77,10 +77,8 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
         for page in out.pages[start:]:
             for holder, key in [(page.obj, "/StructParents")] + \
                     [(annot, "/StructParent") for annot in page.obj.get("/Annots", [])]:
-                if key in holder:
-                    value = entries[int(holder[key])]
-                    parent_tree.append(out.copy_foreign(pdf.make_indirect(value)) if value.is_indirect
-                                       or isinstance(value, (Array, Dictionary)) else value)
+                if key in holder:  # a page's array of elements, or an annotation's element
+                    parent_tree.append(out.copy_foreign(pdf.make_indirect(entries[int(holder[key])])))
                     holder[key] = len(parent_tree) - 1
         index = {page.obj.objgen: number for number, page in enumerate(pdf.pages)}
         for name, dest in _named_destinations(pdf):
