@@ -114,5 +114,5 @@ def page_labels_html(renderer: Renderer, paper: Paper, variant: str, page_names:
     has none)."""
     library = renderer.library
     _, _, reviewed_on = library.brochure_contents(include_drafts)
-    return renderer.render("page-labels.html.j2", plan=library.brochure, reviewed_on=reviewed_on, page_names=page_names,
-                           **renderer.common(paper, variant, Notes(library)))
+    return renderer.render("page-labels.html.j2", plan=library.brochure, reviewed_on=reviewed_on,
+                           page_names=page_names, **renderer.common(paper, variant, Notes(library)))
