@@ -7,22 +7,27 @@ What the join keeps or makes:
 - links between parts: WeasyPrint links to named destinations, and each name is taken from the part that
   holds its anchor (the other parts hold a stand-in, so WeasyPrint writes their links: render_pool.py);
 - the bookmarks in order; the language, the title display and the metadata;
-- one program per font face: parts embed whole fonts (their subsets would differ), kept once;
+- one program per font face: parts embed whole fonts (their subsets would differ), kept once and then
+  cut down to the glyphs the pages show;
 - the page labels, drawn from a document of empty labelled pages (brochure.page_labels_html) and marked
   as pagination artifacts, so a screen reader skips them as it skips any running footer.
 """
 
 from __future__ import annotations
 
+import array
 import hashlib
 import re
+import sys
 import warnings
+from collections import defaultdict
 from io import BytesIO
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
 MARKED_CONTENT = {"BDC", "BMC", "EMC", "MP", "DP"}
+TEXT_OPERATORS = "q Q Tf Tj TJ ' \""  # what says which glyphs of which font a content stream shows
 REFERENCE = re.compile(rb"\b\d+ \d+ R\b")
 
 
@@ -115,6 +120,7 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
 
     _lay_labels_over(out, labels, labelled)
     _keep_one_copy(out)
+    _subset_fonts(out)
     buffer = BytesIO()
     out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
              deterministic_id=True, fix_metadata_version=False, min_version=first.pdf_version)
@@ -231,3 +237,76 @@ def _digest(obj) -> str:
 
     feed(obj)
     return digest.hexdigest()
+
+
+def _subset_fonts(out: Pdf) -> None:
+    """Cut each whole embedded font down to the glyphs the pages show (about 60 KB less for the brochure).
+    The glyphs are read from every content stream: pages, forms, patterns. Glyph ids are kept, as the
+    content refers to glyphs by id (Identity-H encoding, Identity CIDToGIDMap); other fonts stay whole."""
+    from fontTools.subset import Options, Subsetter
+    from fontTools.ttLib import TTFont
+
+    used: dict[tuple[int, int], set[int]] = {}  # font program (objgen) -> glyph ids shown
+    programs: dict[tuple[int, int], pikepdf.Stream] = {}
+    scanned: set[tuple[int, int]] = set()
+    looked_up: dict = {}  # font object -> its program's glyph set (None: a font left whole)
+    shown: dict[int, list[bytes]] = defaultdict(list)  # id of a glyph set -> the strings shown with it
+
+    def glyphs_of(fonts: Dictionary, name) -> set[int] | None:
+        """The glyph set of the program behind font `name`; looked up once per font (a page shows
+        thousands of strings)."""
+        font = fonts.get(name)
+        if font is None:
+            return None
+        if font.objgen not in looked_up:
+            looked_up[font.objgen] = None
+            if font.get("/Subtype") == Name.Type0 and font.get("/Encoding") == Name("/Identity-H"):
+                cid_font = font.DescendantFonts[0]
+                program = cid_font.get("/FontDescriptor", Dictionary()).get("/FontFile2")
+                if program is not None and cid_font.get("/CIDToGIDMap") == Name.Identity:
+                    programs[program.objgen] = program
+                    looked_up[font.objgen] = used.setdefault(program.objgen, set())
+        return looked_up[font.objgen]
+
+    def scan(content, resources) -> None:
+        if resources is None:
+            return
+        fonts = resources.get("/Font", Dictionary())
+        font, glyphs, saved = None, None, []
+        for operands, operator in pikepdf.parse_content_stream(content, TEXT_OPERATORS):
+            operator = str(operator)
+            if operator == "q":
+                saved.append((font, glyphs))
+            elif operator == "Q":
+                font, glyphs = saved.pop() if saved else (None, None)
+            elif operator == "Tf":
+                font, glyphs = operands[0], glyphs_of(fonts, operands[0])
+            elif font is not None and glyphs is not None:
+                shown[id(glyphs)].extend(bytes(item) for item in (operands[0] if operator == "TJ" else operands[-1:])
+                                         if isinstance(item, String))
+        for kind in ("/XObject", "/Pattern"):
+            for item in resources.get(kind, Dictionary()).values():
+                if isinstance(item, pikepdf.Stream) and item.objgen not in scanned \
+                        and (item.get("/Subtype") == Name.Form or "/PatternType" in item):
+                    scanned.add(item.objgen)
+                    scan(item, item.get("/Resources"))
+
+    for page in out.pages:
+        scan(page, page.obj.get("/Resources"))
+    for glyphs in used.values():  # two bytes per glyph id, big-endian
+        data = b"".join(shown[id(glyphs)])
+        ids = array.array("H", data[:len(data) // 2 * 2])
+        if sys.byteorder == "little":
+            ids.byteswap()
+        glyphs.update(ids)
+    for key, glyphs in used.items():
+        program = TTFont(BytesIO(programs[key].read_bytes()), recalcTimestamp=False)
+        # No OpenType layout tables: a PDF shows glyphs already chosen (and they took 40% of the time).
+        subsetter = Subsetter(Options(retain_gids=True, notdef_outline=True, name_IDs=["*"], name_languages=["*"],
+                                      layout_features=[]))
+        subsetter.populate(gids=sorted(glyphs | {0}))
+        subsetter.subset(program)
+        data = BytesIO()
+        program.save(data)
+        programs[key].write(data.getvalue())
+        programs[key].Length1 = len(data.getvalue())

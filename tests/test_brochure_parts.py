@@ -177,3 +177,22 @@ def test_a_change_outside_the_html_lays_out_every_part_again(project):
                            ("handouts/logo.svg", "</svg>", "<!-- edited --></svg>")):
         edit(project, path, old, new)
         assert build(project) == (7, 7), path
+
+
+def test_the_fonts_are_cut_down_to_the_glyphs_shown_and_every_page_looks_the_same(project, tmp_path, monkeypatch):
+    import handout_builder.join
+
+    build(project)
+    whole = make_project(tmp_path / "whole")
+    monkeypatch.setattr(handout_builder.join, "_subset_fonts", lambda out: None)
+    build(whole)
+    cut, kept = (pikepdf.open(p / BROCHURE) for p in (project, whole))
+    sizes = [sum(len(o.FontFile2.read_bytes()) for o in pdf.objects
+                 if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/FontDescriptor") for pdf in (cut, kept)]
+    assert sizes[0] < sizes[1] / 2, sizes
+    # Not a glyph lost: every page renders to the same pixels as with the whole fonts.
+    renders = [pypdfium2.PdfDocument(p / BROCHURE) for p in (project, whole)]
+    assert len(renders[0]) == len(renders[1])
+    for number in range(len(renders[0])):
+        first, second = (doc[number].render(scale=2).to_pil().convert("RGB") for doc in renders)
+        assert first.tobytes() == second.tobytes(), f"page {number + 1}"
