@@ -171,10 +171,10 @@ def _remove_own_font_folder_at_exit(personalizer: Personalizer) -> None:
     (the one it inherited belongs to the parent, which removes it)."""
     from multiprocessing.util import Finalize
 
-    inherited = personalizer.font_config._folder
+    inherited = personalizer.assets.font_config._folder
 
     def remove_if_own() -> None:
-        if personalizer.font_config._folder != inherited:
+        if personalizer.assets.font_config._folder != inherited:
             personalizer.close()
 
     Finalize(None, remove_if_own, exitpriority=10)

@@ -168,7 +168,7 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
     jobs = plan(library, slugs, editions, problems, settings.include_drafts)
     problems.raise_if_any()
 
-    check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)
+    stylesheets = check_stylesheets(root, make_fetcher(asset_roots(root, library.clinic.brand_file), []), problems)
     renderer = Renderer(library, problems)  # loads the templates' translations: an untranslated string stops here
     problems.raise_if_any()
 
@@ -185,7 +185,7 @@ def _build(root, inputs, slugs, paper, brand_file, out_dir, html_dir, variants, 
         cache = PartCache(out_dir, inputs.shared())
         rendered = render_all(library, [Work(job, content_version(fingerprints[job.path]),
                                              chapter_versions(inputs, settings, job)) for job in stale],
-                              html_dir, settings, cache, processes)
+                              html_dir, settings, cache, stylesheets, processes)
         for result in rendered:
             problems.items += result.problems
             for note in result.notes:

@@ -115,18 +115,18 @@ def weasyprint_warnings():
         logger.propagate = propagate
 
 
-def check_stylesheets(root: Path, fetcher, problems: Problems, font_config=None) -> dict:
+def check_stylesheets(root: Path, fetcher, problems: Problems) -> dict[str, object]:
     """Parse each stylesheet alone, so a CSS warning is reported at its own file and line.
 
-    Returns the parsed sheets by resolved path: a caller rendering many documents (the batch) passes
-    them to render_pdf instead of having every render parse the linked files again.
+    Returns the parsed sheets by URI, as the HTML links them: SharedAssets renders with them instead of
+    parsing the linked files again.
     """
     from weasyprint import CSS
 
     parsed = {}
     for path in sorted((root / "styles").rglob("*.css")):
         with weasyprint_warnings() as records:
-            parsed[path.resolve()] = CSS(filename=str(path), url_fetcher=fetcher, font_config=font_config)
+            parsed[path.resolve().as_uri()] = CSS(filename=str(path), url_fetcher=fetcher)
         for record in records:
             message = record.getMessage()
             match = re.search(r" at (\d+):\d+", message)
@@ -138,21 +138,25 @@ LINKED_STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)">\n?')
 
 
 class SharedAssets:
-    """Parsed stylesheets and loaded fonts, shared by the renders of one process: parsing the stylesheets
-    and loading the fonts again for every document took a fifth of the brochure parts' render time.
+    """Parsed stylesheets, loaded fonts and fetched images, shared by the renders of one process: parsing
+    the stylesheets and loading the fonts again for every document took a fifth of the brochure parts'
+    render time, and a third of a personalised handout's.
 
     `reuse(html)` gives the HTML without its stylesheet links, and what to render it with instead: the same
-    sheets, parsed once. WeasyPrint takes them as user stylesheets, which the HTML's own <style> rules
-    override, as they overrode the linked sheets (they come after the links). Call close() when done:
-    WeasyPrint removes the fonts' temporary folder only when the configuration is garbage collected.
+    sheets, parsed once (`sheets`: check_stylesheets' by URI; others are parsed when first linked).
+    WeasyPrint takes them as user stylesheets, which the HTML's own <style> rules override, as they
+    overrode the linked sheets (they come after the links). Only project assets get in here: the fetcher
+    refuses everything else. Call close() when done: WeasyPrint removes the fonts' temporary folder only
+    when the configuration is garbage collected.
     """
 
-    def __init__(self, fetcher):
+    def __init__(self, fetcher, sheets: dict[str, object] | None = None):
         from weasyprint.text.fonts import FontConfiguration
 
         self.fetcher = fetcher
         self.font_config = FontConfiguration()
-        self.sheets: dict[str, object] = {}
+        self.sheets: dict[str, object] = dict(sheets or {})
+        self.images: dict = {}
 
     def reuse(self, html: str) -> tuple[str, dict]:
         from weasyprint import CSS
@@ -163,7 +167,8 @@ class SharedAssets:
                 with weasyprint_warnings():  # check_stylesheets reported them, at their lines
                     self.sheets[href] = CSS(url=href, url_fetcher=self.fetcher, font_config=self.font_config)
             sheets.append(self.sheets[href])
-        return LINKED_STYLESHEET.sub("", html), dict(stylesheets=sheets, font_config=self.font_config)
+        return LINKED_STYLESHEET.sub("", html), dict(stylesheets=sheets, font_config=self.font_config,
+                                                     cache=self.images)
 
     def close(self) -> None:
         discard_fonts(self.font_config)

@@ -18,7 +18,7 @@ from pathlib import Path
 from .build import REGULAR, Edition, Settings
 from .content import load_library
 from .fingerprint import Inputs, content_version
-from .pdf import asset_roots, check_stylesheets, discard_fonts, lay_out, load_weasyprint, make_fetcher, write
+from .pdf import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
 from .project import languages
 from .problems import BuildFailed, Problem, Problems
 from .render import PAPERS, Renderer
@@ -172,9 +172,6 @@ class Personalizer:
     """
 
     def __init__(self, root: Path, brand_file: Path | None = None):
-        load_weasyprint()
-        from weasyprint.text.fonts import FontConfiguration
-
         self.root = root
         self.brand_file = brand_file
         self.langs = tuple(languages(root)) or ("en",)
@@ -182,13 +179,9 @@ class Personalizer:
         library = self.library  # the first language: checks the content and the brand file now
         self.refused: list[str] = []
         self.fetcher = make_fetcher(asset_roots(root, library.clinic.brand_file), self.refused)
-        # Made once and kept for every render: loading the fonts, parsing the stylesheets and fetching the
-        # logo for each handout took about a third of a render. Only project assets get in here (the
-        # fetcher refuses everything else); patient fields are text, never a URL WeasyPrint fetches.
-        self.font_config = FontConfiguration()
-        self.image_cache: dict = {}
+        # Patient fields are text, never a URL WeasyPrint fetches: only project assets are shared.
         problems = Problems(root)
-        self.parsed_stylesheets = check_stylesheets(root, self.fetcher, problems, self.font_config)
+        self.assets = SharedAssets(self.fetcher, check_stylesheets(root, self.fetcher, problems))
         problems.raise_if_any()
         # Handouts laid out without patient data, by Request.edition, least recently used first.
         self._layouts: OrderedDict[tuple, object] = OrderedDict()
@@ -196,9 +189,7 @@ class Personalizer:
     def renderer(self, lang: str) -> Renderer:
         """The renderer of one language, its content loaded and checked on first use."""
         if lang not in self._renderers:
-            renderer = Renderer(load_library(self.root, self.brand_file, lang), Problems(self.root))
-            renderer.link_stylesheets = False
-            self._renderers[lang] = renderer
+            self._renderers[lang] = Renderer(load_library(self.root, self.brand_file, lang), Problems(self.root))
         return self._renderers[lang]
 
     @property
@@ -214,7 +205,7 @@ class Personalizer:
         FontConfiguration is garbage collected, which a forked batch worker never is (it ends with
         os._exit). Renders no more afterwards; the library stays usable."""
         self._layouts.clear()
-        discard_fonts(self.font_config)
+        self.assets.close()
 
     def render(self, request: Request) -> tuple[bytes, int]:
         """The PDF bytes and page count; BuildFailed if a template or WeasyPrint problem came up."""
@@ -228,8 +219,7 @@ class Personalizer:
         if handout_layout is not None:
             html = renderer.plan_sheet(request.slug, PAPERS[request.paper], request.variant, request.personal,
                                        len(handout_layout.pages))
-            sheet = lay_out(html, self.root, self.fetcher, self.refused, what, problems,
-                            reuse=self._reuse(renderer, request)) if html else None
+            sheet = self._lay_out(html, what, problems) if html else None
             if sheet is not None and len(sheet.pages) > 1:
                 problems.add(what, None, f"the plan sheet takes {len(sheet.pages)} pages; a plan must fit on "
                              "one: shorten the plan (fewer lines)")
@@ -253,8 +243,7 @@ class Personalizer:
                                 content_version=self._content_version(request, renderer))
         if not html:
             return None
-        layout = lay_out(html, self.root, self.fetcher, self.refused, what, problems,
-                         reuse=self._reuse(renderer, request))
+        layout = self._lay_out(html, what, problems)
         if problems:
             return None
         self._layouts[key] = layout
@@ -270,10 +259,9 @@ class Personalizer:
         edition = Edition(request.lang, request.paper, request.variant)
         return content_version(inputs.fingerprint(request.slug, kind, *Settings().options(kind, edition)))
 
-    def _reuse(self, renderer: Renderer, request: Request) -> dict:
-        paths = renderer.stylesheet_paths(PAPERS[request.paper], request.variant)
-        return dict(stylesheets=[self.parsed_stylesheets[path] for path in paths],
-                    font_config=self.font_config, cache=self.image_cache)
+    def _lay_out(self, html: str, what: str, problems: Problems):
+        html, reuse = self.assets.reuse(html)
+        return lay_out(html, self.root, self.fetcher, self.refused, what, problems, reuse=reuse)
 
 
 NO_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \((U\+[0-9A-F]+)\)')

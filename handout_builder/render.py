@@ -106,10 +106,6 @@ class Renderer:
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["page_counter_css"] = page_counter_css
         self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
-        # The batch renders hundreds of documents per process: it sets this to False and passes the
-        # stylesheets to WeasyPrint parsed once (as user-origin sheets, which the HTML's inline brand
-        # <style> still overrides, as it overrides the links).
-        self.link_stylesheets = True
 
     def render(self, template: str, **context) -> str:
         try:
@@ -137,8 +133,7 @@ class Renderer:
         clinic = self.library.clinic
         if "grayscale" in variant.split("+"):
             clinic = grayscale_clinic(clinic)
-        # Without links, the caller hands WeasyPrint the same sheets already parsed (see link_stylesheets).
-        styles = self.stylesheet_paths(paper, variant) if self.link_stylesheets else []
+        styles = self.stylesheet_paths(paper, variant)
         return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources, content_version=content_version,

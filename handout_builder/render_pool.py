@@ -41,7 +41,7 @@ class Work:
 class Session:
     """What rendering needs in one process: the library, one Jinja2 environment and one fetcher."""
 
-    def __init__(self, library: Library, html_dir: Path | None, settings):
+    def __init__(self, library: Library, html_dir: Path | None, settings, stylesheets: dict[str, object]):
         from .pdf import SharedAssets, asset_roots, make_fetcher
         from .render import Renderer
 
@@ -53,7 +53,7 @@ class Session:
         self.refused: list[str] = []
         self.fetcher = make_fetcher(asset_roots(self.root, library.clinic.brand_file), self.refused)
         self.renderer = Renderer(library, self.problems)
-        self.assets = SharedAssets(self.fetcher)
+        self.assets = SharedAssets(self.fetcher, stylesheets)  # parsed once, by the build, before the fork
 
     def close(self) -> None:
         self.assets.close()
@@ -140,12 +140,13 @@ def booklet_note(job) -> str:
 _session: Session | None = None  # one per worker process
 
 
-def _start_worker(library: Library, html_dir: Path | None, settings, parent: int) -> None:
+def _start_worker(library: Library, html_dir: Path | None, settings, stylesheets: dict[str, object],
+                  parent: int) -> None:
     from multiprocessing.util import Finalize
 
     global _session
     _die_with_parent(parent)
-    _session = Session(library, html_dir, settings)
+    _session = Session(library, html_dir, settings, stylesheets)
     Finalize(_session, _session.close, exitpriority=10)  # run as the worker exits (atexit is not)
 
 
@@ -191,19 +192,21 @@ class _InThisProcess:
 
 
 def render_all(library: Library, work: list[Work], html_dir: Path | None, settings, cache,
-               processes: int | None = None) -> list[Rendered]:
+               stylesheets: dict[str, object], processes: int | None = None) -> list[Rendered]:
     from .brochure_parts import BrochureRun
 
     """Render the work, returned in the order given, over up to `processes` processes. `cache` is the
-    brochures' part cache (part_cache.PartCache): read here; the build stores what was laid out."""
+    brochures' part cache (part_cache.PartCache): read here; the build stores what was laid out.
+    `stylesheets` are the build's parsed stylesheets (pdf.check_stylesheets), which every render uses."""
     brochures = [i for i, item in enumerate(work) if item.job.kind == BROCHURE]
     processes = min(processes or os.cpu_count() or 1, len(work) + 10 * len(brochures))
-    here = Session(library, html_dir, settings)  # the brochures' HTML, their last parts, their joins
+    here = Session(library, html_dir, settings, stylesheets)  # brochures' HTML, their last parts, their joins
     if processes <= 1:
         pool = _InThisProcess(here)
     else:
         pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),  # inherit the library
-                                   initializer=_start_worker, initargs=(library, html_dir, settings, os.getpid()))
+                                   initializer=_start_worker,
+                                   initargs=(library, html_dir, settings, stylesheets, os.getpid()))
     try:
         with pool:
             # The brochures' parts go first: together they are the longest work.
