@@ -22,7 +22,8 @@ from .render import Notes, Paper, Renderer
 PART_MARK = re.compile(r"<!-- part: ([a-z0-9-]+) -->\n")
 BODY = re.compile(r"(<body[^>]*>\n?)(.*)(</body>)", re.S)
 ID = re.compile(r'\bid="([^"]+)"')
-COVER, CONTENTS, END, BACK = "cover", "contents", "end", "back"
+COVER, CONTENTS, BACK = "cover", "contents", "back"  # parts the assembly treats apart
+BACK_COVER = "back-cover"  # the back cover's named page (pages.css): no page label
 # The contents entries that are not handouts.
 END_ANCHORS = ("words-to-know", "sources")
 
@@ -58,7 +59,7 @@ class Part:
         if self.name in (COVER, CONTENTS):
             return [self.name] * pages
         if self.name == BACK:
-            return [""] * (pages - 1) + ["back-cover"]
+            return [""] * (pages - 1) + [BACK_COVER]
         return [""] * pages
 
 

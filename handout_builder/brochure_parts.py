@@ -9,7 +9,7 @@ from concurrent.futures import Future
 
 import pikepdf
 
-from .brochure import BACK, CONTENTS, fillers_for, page_numbers, split_parts
+from .brochure import BACK, BACK_COVER, CONTENTS, fillers_for, page_numbers, split_parts
 from .build import BOOKLET, PRINT_SHOP
 from .imposition import impose_booklet
 from .join import anchor_pages, dangling_links, join, open_pdf
@@ -117,7 +117,7 @@ class BrochureRun:
             self.session.keep_html(self.job, self._brochure_html(fillers, numbers, page_labels=True))
         if len(self.pdfs[LABELS].pages) != total:
             raise RuntimeError(f"the page labels take {len(self.pdfs[LABELS].pages)} pages for a brochure of {total}")
-        labelled = [name != "back-cover" for name in names]
+        labelled = [name != BACK_COVER for name in names]
         joined = [(part.anchors, self.pdfs[part.name]) for part in self.parts]
         # What WeasyPrint reports for a link to a missing anchor in one document, across the parts.
         self.problems += [Problem("the brochure", None, f"WeasyPrint: No anchor #{name} for internal URI reference")

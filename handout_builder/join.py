@@ -21,6 +21,7 @@ import re
 import sys
 import warnings
 from collections import defaultdict
+from collections.abc import Iterator
 from io import BytesIO
 
 import pikepdf
@@ -188,23 +189,32 @@ def _keep_one_copy(out: Pdf) -> None:
     """Point every page (and form) at one copy of each identical font and image. The parts embed whole
     fonts, so their font objects (program, widths, ToUnicode map) come out byte for byte the same."""
     canonical: dict[str, object] = {}
-    seen: set = set()
-
-    def walk(resources) -> None:
-        if resources is None or (resources.is_indirect and resources.objgen in seen):
-            return
-        seen.add(resources.objgen)
+    for _, resources in _content_streams(out):
         for kind in ("/Font", "/XObject"):
             table = resources.get(kind, Dictionary())
             for name in list(table.keys()):
                 item = table[name]
-                if kind == "/XObject" and item.get("/Subtype") == Name.Form:
-                    walk(item.get("/Resources"))
-                elif item.is_indirect:
+                if item.is_indirect and item.get("/Subtype") != Name.Form:
                     table[name] = canonical.setdefault(_digest(item), item)
 
+
+def _content_streams(out: Pdf) -> Iterator[tuple[object, Dictionary]]:
+    """Every content stream with its resources: the pages', then those of the forms and tiling patterns
+    they draw, each once."""
+    seen: set[tuple[int, int]] = set()
+
+    def walk(content, resources: Dictionary) -> Iterator[tuple[object, Dictionary]]:
+        yield content, resources
+        for kind in ("/XObject", "/Pattern"):
+            for item in resources.get(kind, Dictionary()).values():
+                if isinstance(item, pikepdf.Stream) and item.objgen not in seen and "/Resources" in item \
+                        and (item.get("/Subtype") == Name.Form or "/PatternType" in item):
+                    seen.add(item.objgen)
+                    yield from walk(item, item.Resources)
+
     for page in out.pages:
-        walk(page.obj.get("/Resources"))
+        if "/Resources" in page.obj:
+            yield from walk(page, page.obj.Resources)
 
 
 def _digest(obj) -> str:
@@ -246,65 +256,49 @@ def _subset_fonts(out: Pdf) -> None:
     from fontTools.subset import Options, Subsetter
     from fontTools.ttLib import TTFont
 
-    used: dict[tuple[int, int], set[int]] = {}  # font program (objgen) -> glyph ids shown
-    programs: dict[tuple[int, int], pikepdf.Stream] = {}
-    scanned: set[tuple[int, int]] = set()
-    looked_up: dict = {}  # font object -> its program's glyph set (None: a font left whole)
-    shown: dict[int, list[bytes]] = defaultdict(list)  # id of a glyph set -> the strings shown with it
+    programs: dict[tuple[int, int], pikepdf.Stream] = {}  # by objgen: the font programs to cut down
+    program_of: dict = {}  # font object -> its program's objgen (None: a font left whole)
+    shown: dict[tuple[int, int], list[bytes]] = defaultdict(list)  # program -> the strings shown with it
 
-    def glyphs_of(fonts: Dictionary, name) -> set[int] | None:
-        """The glyph set of the program behind font `name`; looked up once per font (a page shows
-        thousands of strings)."""
+    def program_key(fonts: Dictionary, name) -> tuple[int, int] | None:
+        """The program behind font `name`; looked up once per font (a page shows thousands of strings)."""
         font = fonts.get(name)
         if font is None:
             return None
-        if font.objgen not in looked_up:
-            looked_up[font.objgen] = None
+        if font.objgen not in program_of:
+            program_of[font.objgen] = None
             if font.get("/Subtype") == Name.Type0 and font.get("/Encoding") == Name("/Identity-H"):
                 cid_font = font.DescendantFonts[0]
                 program = cid_font.get("/FontDescriptor", Dictionary()).get("/FontFile2")
                 if program is not None and cid_font.get("/CIDToGIDMap") == Name.Identity:
                     programs[program.objgen] = program
-                    looked_up[font.objgen] = used.setdefault(program.objgen, set())
-        return looked_up[font.objgen]
+                    program_of[font.objgen] = program.objgen
+        return program_of[font.objgen]
 
-    def scan(content, resources) -> None:
-        if resources is None:
-            return
+    for content, resources in _content_streams(out):
         fonts = resources.get("/Font", Dictionary())
-        font, glyphs, saved = None, None, []
+        key, saved = None, []
         for operands, operator in pikepdf.parse_content_stream(content, TEXT_OPERATORS):
             operator = str(operator)
             if operator == "q":
-                saved.append((font, glyphs))
+                saved.append(key)
             elif operator == "Q":
-                font, glyphs = saved.pop() if saved else (None, None)
+                key = saved.pop() if saved else None
             elif operator == "Tf":
-                font, glyphs = operands[0], glyphs_of(fonts, operands[0])
-            elif font is not None and glyphs is not None:
-                shown[id(glyphs)].extend(bytes(item) for item in (operands[0] if operator == "TJ" else operands[-1:])
-                                         if isinstance(item, String))
-        for kind in ("/XObject", "/Pattern"):
-            for item in resources.get(kind, Dictionary()).values():
-                if isinstance(item, pikepdf.Stream) and item.objgen not in scanned \
-                        and (item.get("/Subtype") == Name.Form or "/PatternType" in item):
-                    scanned.add(item.objgen)
-                    scan(item, item.get("/Resources"))
-
-    for page in out.pages:
-        scan(page, page.obj.get("/Resources"))
-    for glyphs in used.values():  # two bytes per glyph id, big-endian
-        data = b"".join(shown[id(glyphs)])
+                key = program_key(fonts, operands[0])
+            elif key is not None:
+                shown[key].extend(bytes(item) for item in (operands[0] if operator == "TJ" else operands[-1:])
+                                  if isinstance(item, String))
+    for key in programs:
+        data = b"".join(shown[key])  # two bytes per glyph id, big-endian
         ids = array.array("H", data[:len(data) // 2 * 2])
         if sys.byteorder == "little":
             ids.byteswap()
-        glyphs.update(ids)
-    for key, glyphs in used.items():
         program = TTFont(BytesIO(programs[key].read_bytes()), recalcTimestamp=False)
         # No OpenType layout tables: a PDF shows glyphs already chosen (and they took 40% of the time).
         subsetter = Subsetter(Options(retain_gids=True, notdef_outline=True, name_IDs=["*"], name_languages=["*"],
                                       layout_features=[]))
-        subsetter.populate(gids=sorted(glyphs | {0}))
+        subsetter.populate(gids=sorted(set(ids) | {0}))
         subsetter.subset(program)
         data = BytesIO()
         program.save(data)
