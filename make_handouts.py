@@ -41,7 +41,7 @@ class Commands(click.Group):
 
 @click.group(cls=Commands)
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default="the current folder", help="The project folder (holding handouts/, templates/, styles/).")
+              show_default="the current folder", help="The project folder (with handouts/, templates/, styles/).")
 @click.version_option(package_name="make-handouts")
 @click.pass_context
 def cli(ctx: click.Context, project: Path) -> None:
@@ -80,16 +80,13 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 @out_option
 @click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also keep the rendered HTML here, to debug a layout in a browser.")
-@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, "
-              "pages padded to a multiple of 4.")
-@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching on "
-              "Tabloid (letter) or A3 (A4).")
+@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, 4n pages.")
+@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching (Tabloid or A3).")
 @click.option("--creep", type=click.FloatRange(min=0), default=0.0, metavar="PT",
               help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
 @click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
 @click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
-@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column) "
-              "instead of the regular one, as NAME.large-print.pdf beside it.")
+@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold), as NAME.large-print.pdf.")
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
 @jobs_option
@@ -98,9 +95,8 @@ def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet
           large_print, include_drafts, force, jobs):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
-    --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
-    --large-print builds only the large-print edition; run `build` without it for the regular one. Only PDFs
-    whose inputs changed since the last build into the same folder are rebuilt.
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several); --large-print
+    builds only the large-print edition. Only PDFs whose inputs changed since the last build are rebuilt.
     """
     from handout_builder.build.incremental import build as run_build
     from handout_builder.build.plan import Settings
@@ -134,8 +130,7 @@ def watch(ctx, paper, brand, out_dir, jobs):
 @cli.command()
 @brand_option
 @click.option("--lang", type=click.Choice((*LANGUAGES, ALL_LANGUAGES)), default=ALL_LANGUAGES, show_default=True,
-              help="The language to check; with all, also that every language has every handout, "
-                   "reviewed on the same day, citing the same sources.")
+              help="The language to check; with all, also that the languages have the same handouts and facts.")
 @click.option("--pemat", is_flag=True, help="Print the PEMAT-P score sheet of every handout.")
 @click.option("--strict", is_flag=True, help="Treat overdue reviews as errors, not warnings.")
 @today_option
@@ -192,10 +187,8 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
     from handout_builder.editions import Edition, variants_for
 
     edition = Edition(lang, paper, variants_for(large_print=large_print)[0])
-    job = print_handout(_root(ctx), slug, edition, copies, printer, not single_sided, brand, out_dir, log=click.echo)
-    sides = "one-sided" if single_sided else "double-sided"
-    click.echo(f"sent {job.pdf} to printer {job.printer}: job {job.job_id}, "
-               f"{copies} cop{'y' if copies == 1 else 'ies'}, {sides}")
+    click.echo(print_handout(_root(ctx), slug, edition, copies, printer, not single_sided, brand, out_dir,
+                             log=click.echo).describe())
 
 
 @cli.command()
@@ -207,8 +200,7 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
 @lang_option
 @paper_option
 @click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column).")
-@click.option("--password", "ask_password", is_flag=True,
-              help="Ask for a password and encrypt the PDF (AES-256) for email.")
+@click.option("--password", "ask_password", is_flag=True, help="Ask for a password and encrypt the PDF (AES-256).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF to write. Name it by handout, not by patient.")
 @brand_option
@@ -222,40 +214,36 @@ def personalize(ctx, slug, patient, prescriber, plan, next_visit, lang, paper, l
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True) if ask_password else None
     values = dict(slug=slug, patient=patient, prescriber=prescriber, plan=plan, next_visit=next_visit,
                   lang=lang, paper=paper, large_print="yes" if large_print else "", password=password)
-    written = run_personalize(_root(ctx), values, output, brand)
-    click.echo(f"wrote {written.path} ({written.pages} page{'s' if written.pages != 1 else ''}); " + (
-        "encrypted with AES-256" if written.encrypted else "not encrypted: no password given (use --password "
-        "before emailing it)"))
+    click.echo(run_personalize(_root(ctx), values, output, brand).describe())
 
 
-def smtp_options(command):
-    for option in reversed((
-        click.option("--smtp-host", "host", help="SMTP server (default: the brand file's [smtp] host). "
-                     "Without one, .eml drafts are written beside the PDFs."),
-        click.option("--smtp-port", "port", type=int, help="SMTP port.  [default: [smtp] port, or 587]"),
-        click.option("--smtp-starttls/--no-smtp-starttls", "starttls", default=None,
-                     help="Use STARTTLS.  [default: [smtp] starttls, or yes]"),
-        click.option("--smtp-user", "user", help="SMTP login.  [default: [smtp] user]"),
-        click.option("--smtp-ca-file", "ca_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own.  "
-                     "[default: [smtp] ca_file, or the system's authorities]"),
-        click.option("--smtp-password-env", "password_env", metavar="NAME", help="The environment variable "
-                     "holding the SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
-        click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the clinic's email]"),
-        click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV "
-                     "column (e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column."),
-        jobs_option, brand_option,
-        click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path)),
-    )):
+BATCH_OPTIONS = (  # batch and email: the CSV, then the mail server (the brand file's [smtp] table is the default)
+    click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option("--smtp-host", "host", help="SMTP server. Without one, .eml drafts are written beside the PDFs."),
+    click.option("--smtp-port", "port", type=int, help="SMTP port.  [default: [smtp] port, or 587]"),
+    click.option("--smtp-starttls/--no-smtp-starttls", "starttls", default=None, help="Use STARTTLS (default: yes)."),
+    click.option("--smtp-user", "user", help="SMTP login.  [default: [smtp] user]"),
+    click.option("--smtp-ca-file", "ca_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own."),
+    click.option("--smtp-password-env", "password_env", metavar="NAME",
+                 help="The environment variable holding the SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
+    click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the clinic's email]"),
+    click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
+                 "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column."),
+    jobs_option, brand_option)
+
+
+def batch_options(command):
+    for option in reversed(BATCH_OPTIONS):
         command = option(command)
     return command
 
 
 def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, **smtp) -> None:
-    from handout_builder.deliver.batch import run_batch
+    from handout_builder.deliver.batch import progress_on, run_batch
 
     report = run_batch(_root(ctx), csv_file, out_dir, jobs=jobs, brand_file=brand, send_email=send, smtp=smtp,
-                       name_column=name_column, progress=_progress())
+                       name_column=name_column, progress=progress_on(sys.stderr))
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo("\n".join(report.lines))
@@ -263,23 +251,11 @@ def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, **smtp) -> No
         ctx.exit(1)
 
 
-def _progress():
-    """Rows rendered so far, on stderr: one updating line on a terminal, else a line every 100 rows."""
-    terminal = sys.stderr.isatty()
-
-    def show(done: int, total: int) -> None:
-        if terminal:
-            click.echo(f"\rrendered {done} of {total} rows", err=True, nl=done == total)
-        elif done == total or done // 100 > (done - 1) // 100:
-            click.echo(f"rendered {done} of {total} rows", err=True)
-    return show
-
-
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
 @click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
-@smtp_options
+@batch_options
 @click.pass_context
 def batch(ctx, out_dir, send, **options):
     """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
@@ -290,7 +266,7 @@ def batch(ctx, out_dir, send, **options):
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs and any .eml drafts.")
-@smtp_options
+@batch_options
 @click.pass_context
 def email(ctx, out_dir, **options):
     """Same as `batch --send`: build each row's handout and email it (or write an .eml draft)."""

@@ -1,7 +1,8 @@
-"""The content model, shared by every stage: frozen records that the content stage builds and the templates read.
+"""The content model, shared by every stage: frozen records that the content stage builds and the
+templates read.
 
-Text fields hold `Prose`: HTML made by the prose stage from the author's Markdown, with citations and
-glossary words left as markers that the render stage numbers and marks for each output.
+Text fields hold `Prose`: HTML made by the content stage (content/prose.py) from the author's Markdown, with
+citations and glossary words left as markers that the render stage numbers and marks for each output.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The brochure made of parts (brochure.py, join.py): a rebuild lays out only the parts whose HTML changed
-and makes the same bytes as a build from nothing; links, bookmarks, page labels and the structure tree
-span the joined parts."""
+"""The brochure made of parts (render/brochure.py, pdf/join.py, build/brochure_parts.py): a rebuild lays out
+only the parts whose HTML changed and makes the same bytes as a build from nothing; links, bookmarks, page
+labels and the structure tree span the joined parts."""
 
 from __future__ import annotations
 

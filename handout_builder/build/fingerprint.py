@@ -1,6 +1,6 @@
 """Build stage: the fingerprint of each output, a SHA-256 of everything that goes into it, read from the raw files.
 
-This stage must stay cheap: a build where nothing changed decides from it alone, so it parses no content
+This module must stay cheap: a build where nothing changed decides from it alone, so it parses no content
 and imports neither WeasyPrint nor pypdf. Paths inside the project are hashed relative to it and outside
 files by role, so two copies of the same project get the same fingerprints (and PDFs, which print it).
 """

@@ -20,8 +20,8 @@ from .output import (CATALOG, ManifestEntry, build_lock, entry_for, read_manifes
 from .plan import Settings, outputs
 
 
-def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *, langs: list[str] | tuple[str, ...] = (SOURCE_LANGUAGE,),
-          paper: str = DEFAULT_PAPER, variants: list[Variant] | tuple[Variant, ...] = (Variant(),),
+def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
+          langs: list[str] | tuple[str, ...] = (SOURCE_LANGUAGE,), paper: str = DEFAULT_PAPER, variants: list[Variant] | tuple[Variant, ...] = (Variant(),),
           brand_file: Path | None = None, out_dir: Path | None = None, html_dir: Path | None = None,
           settings: Settings = Settings(), force: bool = False, jobs: int | None = None,
           log: Callable[[str], None] = print) -> list[ManifestEntry]:

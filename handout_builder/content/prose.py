@@ -1,7 +1,7 @@
 """Content stage: the author's Markdown to safe HTML, checking citations, images and links on the way.
 
 Citations ([@id]) and glossary words become markers (`<sup data-cite>`, `<span data-term>`) because
-their numbering and first-use marking depend on the output they land in (see render.py).
+their numbering and first-use marking depend on the output they land in (see render/renderer.py).
 """
 
 from __future__ import annotations

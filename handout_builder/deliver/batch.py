@@ -273,3 +273,17 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
         lines.append(f"sent {len(delivery.sent)} emails through {settings.host}" if settings.host else
                      f"no SMTP server configured: wrote {len(delivery.drafts)} .eml drafts to {out_dir}")
     return BatchReport(result.problems, lines)
+
+
+def progress_on(stream) -> Callable[[int, int], None]:
+    """Rows rendered so far, on `stream`: one updating line on a terminal, else a line every 100 rows (a
+    log or a scheduled job still sees the batch moving)."""
+    terminal = stream.isatty()
+
+    def show(done: int, total: int) -> None:
+        if terminal:
+            stream.write(f"\rrendered {done} of {total} rows" + ("\n" if done == total else ""))
+        elif done == total or done // 100 > (done - 1) // 100:
+            stream.write(f"rendered {done} of {total} rows\n")
+        stream.flush()
+    return show

@@ -175,6 +175,11 @@ class Written:
     pages: int
     encrypted: bool
 
+    def describe(self) -> str:
+        return f"wrote {self.path} ({self.pages} page{'s' if self.pages != 1 else ''}); " + (
+            "encrypted with AES-256" if self.encrypted else
+            "not encrypted: no password given (use --password before emailing it)")
+
 
 def personalize(root: Path, values: dict[str, str | None], output: Path, brand_file: Path | None = None
                 ) -> Written:

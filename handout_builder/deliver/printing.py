@@ -22,6 +22,13 @@ class PrintJob:
     pdf: Path
     printer: str
     job_id: str
+    copies: int = 1
+    two_sided: bool = True
+
+    def describe(self) -> str:
+        return (f"sent {self.pdf} to printer {self.printer}: job {self.job_id}, "
+                f"{self.copies} cop{'y' if self.copies == 1 else 'ies'}, "
+                f"{'double-sided' if self.two_sided else 'one-sided'}")
 
 
 def print_handout(root: Path, slug: str, edition: Edition, copies: int = 1, printer: str | None = None,
@@ -47,7 +54,7 @@ def print_handout(root: Path, slug: str, edition: Edition, copies: int = 1, prin
     if sent.returncode != 0 or not job:
         reason = (sent.stderr or sent.stdout).strip().removeprefix("lp: ") or f"lp exited with {sent.returncode}"
         _fail(f"could not print to '{printer}': {reason}")
-    return PrintJob(pdf, printer, job[1])
+    return PrintJob(pdf, printer, job[1], copies, two_sided)
 
 
 def pdf_for_printing(root: Path, slug: str, edition: Edition, brand_file: Path | None = None,

@@ -9,8 +9,8 @@ What the join keeps or makes:
 - the bookmarks in order; the language, the title display and the metadata;
 - one program per font face: parts embed whole fonts (their subsets would differ), kept once and then
   cut down to the glyphs the pages show;
-- the page labels, drawn from a document of empty labelled pages (render/brochure.py page_labels_html) and marked
-  as pagination artifacts, so a screen reader skips them as it skips any running footer.
+- the page labels, drawn from a document of empty labelled pages (render/brochure.py, page_labels_html) and
+  marked as pagination artifacts, so a screen reader skips them as it skips any running footer.
 """
 
 from __future__ import annotations

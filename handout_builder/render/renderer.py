@@ -45,7 +45,7 @@ class Notes:
         return Markup(f'<sup class="cite">{links}</sup>')
 
     def prose(self, html: str) -> Markup:
-        """Resolve the markers the prose stage left in `html`."""
+        """Resolve the markers content/prose.py left in `html`."""
         html = CITE_MARK.sub(lambda m: str(self.cite(m[1].split())), str(html))
         return Markup(TERM_MARK.sub(self._term, html))
 
