@@ -8,7 +8,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..editions import GRAYSCALE, Paper, Variant
+from ..editions import GRAYSCALE, LARGE_PRINT, Paper, Variant
 from ..model import Library, Source
 from ..problems import Problems
 from . import translation
@@ -97,7 +97,8 @@ class Renderer:
         self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["page_counter_css"] = page_counter_css
-        self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
+        self.env.filters["trial_chart"] = lambda drug, large_print=False: trial_chart(drug, translations.gettext,
+                                                                                  large_print)
 
     def render(self, template: str, **context) -> str:
         try:
@@ -128,7 +129,7 @@ class Renderer:
         return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources, content_version=content_version,
-                    page_labels=page_labels)
+                    page_labels=page_labels, large_print=variant.has(LARGE_PRINT))
 
     def stylesheet_paths(self, paper: Paper, variant: Variant) -> list[Path]:
         """The stylesheets of an output, resolved, in cascade order."""
