@@ -84,8 +84,9 @@ def structure_problems(path: Path) -> list[str]:
     return problems
 
 
-def pdfua_errors(paths: list[Path]) -> dict[str, list[str]]:
-    """The `pdfua` checker's ERROR findings per file (exit 3 means errors; warnings are reported below)."""
+def pdfua_problems(paths: list[Path]) -> dict[str, list[str]]:
+    """What the `pdfua` checker must not find, per file: its errors (exit 3 means errors), and its
+    UA-15-003 warning, a table whose header cells carry neither /Scope nor /Headers."""
     script = Path(sys.executable).parent / "pdfua"
     result = subprocess.run([str(script), "check", "--format", "json", *map(str, paths)],
                             capture_output=True, text=True)
@@ -96,8 +97,8 @@ def pdfua_errors(paths: list[Path]) -> dict[str, list[str]]:
         reports.append(report)
         text = text[end:].strip()
     assert len(reports) == len(paths), result.stdout[:500]
-    return {Path(r["file"]).name: [f"{f['rule_id']} {f['location']}: {f['message']}"
-                                   for f in r["findings"] if f["severity"] == "error"] for r in reports}
+    return {Path(r["file"]).name: [f"{f['rule_id']} {f['location']}: {f['message']}" for f in r["findings"]
+                                   if f["severity"] == "error" or f["rule_id"] == "UA-15-003"] for r in reports}
 
 
 def test_every_regular_and_large_print_pdf_passes_the_structural_pdfua_checks(real_build, large_print_build):
@@ -108,10 +109,38 @@ def test_every_regular_and_large_print_pdf_passes_the_structural_pdfua_checks(re
 
 
 def test_every_regular_and_large_print_pdf_has_no_pdfua_checker_errors(real_build, large_print_build):
+    """No errors, and no table without header scopes (UA-15-003): the real content has tables in
+    handouts and the brochure, regular and large print."""
     paths = built_pdfs(real_build) + built_pdfs(large_print_build / "out")
-    errors = pdfua_errors(paths)
-    assert len(errors) == len(paths)
-    assert {name: found for name, found in errors.items() if found} == {}
+    found = pdfua_problems(paths)
+    assert len(found) == len(paths)
+    assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def table_header_scopes(path: Path) -> list[tuple[str, str, str]]:
+    """(section, cell position, /Scope) of every table header cell (/TH) of a PDF's structure tree."""
+    import pikepdf
+
+    scopes = []
+    with pikepdf.open(path) as pdf:
+        for row in pdf.objects:
+            if not (isinstance(row, pikepdf.Dictionary) and row.get("/S") == "/TR"):
+                continue
+            cells = [kid for kid in row.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in ("/TH", "/TD")]
+            for index, cell in enumerate(cells):
+                if cell.S == "/TH":
+                    position = "first" if index == 0 else "later"
+                    scopes.append((str(row.P.S), position, str(cell.get("/A", {}).get("/Scope", "none"))))
+    return scopes
+
+
+def test_table_headers_carry_a_scope_from_the_html(real_build):
+    """A drug's approval table: its head's headers head columns, each body row's first cell (<th
+    scope="row">) heads its row."""
+    scopes = table_header_scopes(real_build / "en/letter/upadacitinib.pdf")
+    assert set(scopes) == {("/THead", "first", "/Column"), ("/THead", "later", "/Column"),
+                           ("/TBody", "first", "/Row")}
+    assert scopes.count(("/TBody", "first", "/Row")) == 2  # the United States and the European Union
 
 
 def test_the_structural_check_catches_a_figure_without_alt_text(tmp_path, real_build):

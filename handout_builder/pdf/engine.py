@@ -209,16 +209,45 @@ def write(document, refused: list[str], what: str, problems: Problems, *, conten
     """A laid-out Document as tagged PDF bytes. Laid-out pages can be written again, alone or with
     pages of other documents (Document.copy): personalised handouts reuse one layout of the handout.
     Images inside SVG (a logo's) are fetched only now: `refused` collects what the fetcher refused."""
-    def add_version(document, pdf):
+    def finish(document, pdf):
         import pydyf
 
         if content_version:
             pdf.info["ContentVersion"] = pydyf.String(content_version)
+        add_table_scopes(pdf)
 
     with weasyprint_warnings() as records:
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version, full_fonts=full_fonts)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=finish, full_fonts=full_fonts)
     _report(records, refused, what, problems)
     return pdf
+
+
+def add_table_scopes(pdf) -> None:
+    """Give every table header cell (/TH) of a WeasyPrint PDF's structure tree its /Scope, Column or Row.
+
+    WeasyPrint 70 links data cells to their headers by /ID on TH and /Headers on TD, which ISO 14289-1
+    accepts, but writes no /Scope, and PAC and the `pdfua` checker want one (UA-15-003). The scope follows
+    the HTML as WeasyPrint read it for /Headers: a header of the table's head (<thead>) heads a column; in a
+    body row, a header that the row's own data cells name (<th scope="row">, as the templates write the
+    first cell of a body row) heads its row; any other heads a column (WeasyPrint names it in the
+    /Headers of the cells below it). `pdf` is the pydyf document, before it is written.
+    """
+    import pydyf
+
+    elements = {obj.reference: obj for obj in pdf.objects
+                if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"}
+    for row in elements.values():
+        if row.get("S") != "/TR":
+            continue
+        cells = [elements[kid] for kid in row.get("K", ()) if isinstance(kid, bytes) and kid in elements]
+        section = elements.get(row.get("P"), {}).get("S")
+        named_by_row = {header.string for cell in cells if cell.get("S") == "/TD"
+                        for header in cell.get("A", {}).get("Headers", ())}
+        for cell in cells:
+            if cell.get("S") == "/TH":
+                row_header = section != "/THead" and getattr(cell.get("ID"), "string", None) in named_by_row
+                cell.setdefault("A", pydyf.Dictionary({"O": "/Table"}))["Scope"] = \
+                    "/Row" if row_header else "/Column"
 
 
 def _report(records: list[logging.LogRecord], refused: list[str], what: str, problems: Problems) -> None:
