@@ -25,7 +25,8 @@ SCALE = 2  # pixels per point in the rendered pictures
 
 @pytest.fixture(scope="module")
 def print_build(tmp_path_factory):
-    """The sample clinic's print-shop brochure, booklet and leaflet (letter), built once."""
+    """The sample clinic's print-shop brochure (in RGB: its brand file has no [print] table), booklet and
+    leaflet (letter), built once."""
     folder = make_project(tmp_path_factory.mktemp("print") / "project")
     result = run("build", "--print-shop", "--booklet", "--leaflet", project=folder)
     assert result.exit_code == 0, result.output
@@ -78,7 +79,7 @@ def text_between(page, left: float, right: float) -> str:
 
 def test_print_shop_pages_have_bleed_trimbox_and_a_multiple_of_four(print_build):
     out, _ = print_build
-    reader = PdfReader(out / "en/letter/brochure.print-shop.pdf")
+    reader = PdfReader(out / "en/letter/brochure.print-shop.rgb.pdf")
     assert len(reader.pages) % 4 == 0
     for page in reader.pages:
         media, trim, bleed = ([float(v) for v in box] for box in (page.mediabox, page.trimbox, page.bleedbox))
@@ -98,7 +99,7 @@ def test_the_screen_edition_has_no_bleed_or_marks(sample_build):
 
 def test_print_shop_has_crop_marks_at_the_corners_and_the_cover_colour_in_the_bleed(print_build):
     out, _ = print_build
-    path = out / "en/letter/brochure.print-shop.pdf"
+    path = out / "en/letter/brochure.print-shop.rgb.pdf"
     width, height = 612 + 2 * BLEED, 792 + 2 * BLEED
     contents = render(path, 1)  # a white page: only the marks are in its bleed
     for left, top in ((0, 0), (width - BLEED, 0), (0, height - BLEED), (width - BLEED, height - BLEED)):
@@ -112,7 +113,7 @@ def test_print_shop_has_crop_marks_at_the_corners_and_the_cover_colour_in_the_bl
 def test_print_shop_on_a4_has_3_mm_of_bleed(project):
     result = run("build", "--print-shop", "--paper", "a4", project=project)
     assert result.exit_code == 0, result.output
-    page = PdfReader(project / "out/en/a4/brochure.print-shop.pdf").pages[0]
+    page = PdfReader(project / "out/en/a4/brochure.print-shop.rgb.pdf").pages[0]
     trim, media = page.trimbox, page.mediabox
     assert abs(float(trim.width) - 595.28) < 0.05 and abs(float(trim.height) - 841.89) < 0.05
     for inner, outer in ((trim.left, media.left), (trim.bottom, media.bottom)):
@@ -130,7 +131,7 @@ def test_print_shop_pads_to_four_with_designed_pages_never_blanks(tmp_path):
                                                  'topics = ["about-patches", "more-patches"]'))
     result = run("build", "--print-shop", project=project)
     assert result.exit_code == 0, result.output
-    reader = PdfReader(project / "out/en/letter/brochure.print-shop.pdf")
+    reader = PdfReader(project / "out/en/letter/brochure.print-shop.rgb.pdf")
     assert len(reader.pages) % 4 == 0
     texts = [page.extract_text() for page in reader.pages]
     assert all(text.strip() for text in texts)  # no stray blank page
@@ -159,7 +160,7 @@ def page_number(half: str, pages: int) -> int:
 
 def test_booklet_sheets_are_in_saddle_stitch_order_on_tabloid(print_build):
     out, output = print_build
-    pages = len(PdfReader(out / "en/letter/brochure.print-shop.pdf").pages)
+    pages = len(PdfReader(out / "en/letter/brochure.print-shop.rgb.pdf").pages)
     reader = PdfReader(out / "en/letter/brochure.booklet.pdf")
     assert len(reader.pages) == pages // 2
     found = []

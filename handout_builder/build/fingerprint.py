@@ -96,8 +96,8 @@ class Inputs:
         return None
 
     def _shared_parts(self) -> list:
-        """What every output reads: brand, logo, sources, glossary, templates, styles, images, fonts,
-        and the code and versions that turn them into PDFs."""
+        """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
+        images, fonts, and the code and versions that turn them into PDFs."""
         if self._shared is None:
             files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
                      self.folder / "clinic.toml"]
@@ -105,7 +105,8 @@ class Inputs:
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))
-            parts.append(("logo", self._hash(self._logo())))
+            parts.append(("logo", self._hash(self._named_by_brand("clinic", "logo"))))
+            parts.append(("print profile", self._hash(self._named_by_brand("print", "profile"))))
             fonts = font_dir()
             parts += [("font", p.name, self._hash(p)) for p in sorted(fonts.glob("*.ttf"))] if fonts else []
             # Every module of the library, by its path inside it: a subpackage's module counts too.
@@ -115,10 +116,11 @@ class Inputs:
             self._shared = parts
         return self._shared
 
-    def _logo(self) -> Path:
+    def _named_by_brand(self, table: str, key: str) -> Path:
+        """A file the brand file names (the logo, the press profile); its folder when it names none."""
         try:
-            clinic = tomllib.loads(self._bytes(self.brand_file).decode("utf-8")).get("clinic", {})
-            return self.brand_file.parent / str(clinic.get("logo", ""))
+            fields = tomllib.loads(self._bytes(self.brand_file).decode("utf-8")).get(table, {})
+            return self.brand_file.parent / str(fields.get(key, ""))
         except (OSError, ValueError, AttributeError):
             return self.brand_file.parent
 

@@ -110,6 +110,8 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             for note in result.notes:
                 log(note)
         problems.raise_if_any()
+        for warning in sorted(set(problems.warnings), key=lambda p: p.sort_key()):
+            log(str(warning))
 
         # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
         retract(out_dir, {job.path for job in stale})
@@ -185,8 +187,8 @@ def render_all(libraries: dict, work: list, html_dir: Path | None, settings: Set
             # The brochures' parts go first: together they are the longest work.
             started: dict = {}
 
-            def submit_part(html: str):
-                return pool.submit("render_part", html)
+            def submit_part(html: str, press: bool):
+                return pool.submit("render_part", html, press)
 
             runs = {i: BrochureRun(here, work[i], cache, submit_part, started) for i in brochures}
             futures = {i: pool.submit("render", item.job, item.version)
