@@ -238,8 +238,9 @@ def test_an_image_under_300_ppi_is_a_warning(tmp_path, press_profile):
         f"{path}: ready for the print shop: PDF/X-4, 4 pages, CMYK and grey only"]
 
 
-def test_the_preflight_reads_nested_forms_and_their_placement(tmp_path, press_profile):
-    """An image drawn inside a form inside a form, each scaling it: its resolution is the placed one."""
+def test_the_preflight_reads_nested_forms_their_placement_and_annotations(tmp_path, press_profile):
+    """An image drawn inside a form inside a form, each scaling it: its resolution is the placed one. An
+    annotation's appearance is read too."""
     pdf = pikepdf.open(press_pdf(tmp_path, press_profile, ["<p>1</p>", "<p>2</p>", "<p>3</p>", "<p>4</p>"]))
     image = pdf.make_stream(bytes(600 * 600), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
                             Width=600, Height=600, ColorSpace=pikepdf.Name.DeviceRGB, BitsPerComponent=8)
@@ -252,12 +253,20 @@ def test_the_preflight_reads_nested_forms_and_their_placement(tmp_path, press_pr
     page = pdf.pages[2]
     page.add_resource(outer, pikepdf.Name.XObject, pikepdf.Name.Outer)
     page.contents_add(pdf.make_stream(b"q /Outer Do Q"))
+    # And a sticky note on page 4 whose appearance is drawn in RGB.
+    appearance = pdf.make_stream(b"1 0 0 rg 0 0 20 20 re f", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form,
+                                 BBox=[0, 0, 20, 20])
+    note = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[0, 0, 20, 20],
+                                                AP=pikepdf.Dictionary(N=appearance)))
+    pdf.pages[3].obj.Annots = pikepdf.Array([note])
     path = tmp_path / "nested.pdf"
     pdf.save(path)
     result = run("preflight", str(path))
     assert result.exit_code == 1
     # 72 pt scaled twice by 2: 4 in wide, so 600 px is 150 ppi. (WeasyPrint's page content turns the page
     # upside down first, so the image's corner at 100, 100 is 100 pt from the top.)
+    assert f"{path}: page 4: error: RGB colour (DeviceRGB) in fills: a press prints CMYK and grey only " \
+           "[rgb-colour]" in result.stderr.splitlines()
     assert [line for line in result.stderr.splitlines() if "page 3" in line] == [
         f"{path}: page 3: error: the image at 1.4 in, 1.4 in from the top left (600 × 600 px) is RGB (DeviceRGB): a "
         "press prints CMYK and grey only [rgb-colour]",
