@@ -169,7 +169,20 @@ def test_the_structural_check_catches_a_figure_without_alt_text(tmp_path, real_b
     assert structure_problems(tmp_path / "no-alt.pdf").count("a /Figure without /Alt on no-alt.pdf") == 2
 
 
-def text_runs(path: Path) -> list[tuple[int, str, float]]:
+def text_sizes(page) -> list[tuple[str, float]]:
+    """Each text run on one page (pypdf's) with its size on paper, as text_runs reads it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(page)
+    data = io.BytesIO()
+    writer.write(data)
+    return [(text, size) for _, text, size in text_runs(data.getvalue())]
+
+
+def text_runs(path: Path | bytes) -> list[tuple[int, str, float]]:
     """Every run of text in a PDF as PDFium (a viewer's engine) draws it: (page, text, size on paper in pt).
     A character's size is its font size scaled by the matrix it is drawn with, text matrix and CTM
     together, through forms and SVG drawings scaled to their column; a run is a stretch of characters of
