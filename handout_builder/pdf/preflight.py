@@ -113,10 +113,10 @@ class Preflight:
     def run(self) -> list[Finding]:
         self._document()
         for number, page in enumerate(self.pdf.pages, start=1):
-            trim = _box(page.obj.get("/TrimBox", page.obj.get("/MediaBox", Array([0, 0, 612, 792]))))
+            trim = _box(page.obj.get("/TrimBox", page.mediabox))
             self._top_left = (trim[0], trim[3])
             self._boxes(number, page)
-            resources = page.obj.get("/Resources", Dictionary())
+            resources = page.resources  # inherited from the page tree, if it must be
             self._group(number, page.obj, "the page")
             self._walk(number, page, resources, _Graphics(), depth=0)
             for annotation in page.obj.get("/Annots", Array()):
@@ -185,7 +185,7 @@ class Preflight:
             self._add(number, f"no {' and no '.join(b[1:] for b in missing)}: a print shop needs the trim and "
                       "the bleed of every page", "page-boxes")
             return
-        media, trim, bleed = (_box(obj.get(key, obj.MediaBox)) for key in ("/MediaBox", "/TrimBox", "/BleedBox"))
+        media, trim, bleed = _box(page.mediabox), _box(obj.TrimBox), _box(obj.BleedBox)
         bleed = (max(bleed[0], media[0]), max(bleed[1], media[1]), min(bleed[2], media[2]), min(bleed[3], media[3]))
         width, height = trim[2] - trim[0], trim[3] - trim[1]
         letter = any(abs(width - w) < 1 and abs(height - h) < 1 for w, h in (LETTER, LETTER[::-1]))
