@@ -1,40 +1,47 @@
-"""make-handouts: the command line. Thin: parse options, call handout_builder, print problems, exit.
+"""make-handouts: the command line. Thin: each command parses its options and calls one library function.
 
-Exit codes: 0 success, 1 problems in the input (content, brand file, options), 2 usage errors (click).
+Exit codes: 0 success, 1 problems in the input (content, brand file, CSV, options), 2 usage errors (click),
+3 a bug: an unexpected exception, printed with its traceback.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import traceback
+from datetime import date
 from pathlib import Path
 
 import click
 
+from handout_builder.editions import ALL_LANGUAGES, DEFAULT_PAPER, LANGUAGES, PAPERS, SOURCE_LANGUAGE
 from handout_builder.problems import BuildFailed
 
-PAPERS = ("letter", "a4")
-LANGS = ("en", "es")  # the languages of handout_builder.translation.LANGUAGES
+BUG = 3
 
 
-def _project(ctx: click.Context) -> Path:
-    from handout_builder.project import find_project
+class Commands(click.Group):
+    """Turns the library's BuildFailed into its report and exit 1, once for every command; anything else
+    unexpected is a bug: its traceback is kept and the exit code tells a script it was not the input."""
 
-    return find_project(ctx.obj["project"])
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BuildFailed as failure:
+            click.echo(failure.report(), err=True)
+            ctx.exit(1)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception:  # noqa: BLE001 - reported as a bug, with its traceback
+            traceback.print_exc()
+            click.echo("make-handouts: this is a bug in make-handouts, not a problem with your files; "
+                       "please report it with the lines above", err=True)
+            ctx.exit(BUG)
 
 
-def _run(action):
-    """Turn BuildFailed into its report and exit code 1; anything else is a bug and keeps its traceback."""
-    try:
-        return action()
-    except BuildFailed as failure:
-        click.echo(failure.report(), err=True)
-        sys.exit(1)
-
-
-@click.group()
+@click.group(cls=Commands)
 @click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default="the current folder", help="The project folder (holding handouts/, templates/, styles/).")
+              show_default="the current folder", help="The project folder (with handouts/, templates/, styles/).")
 @click.version_option(package_name="make-handouts")
 @click.pass_context
 def cli(ctx: click.Context, project: Path) -> None:
@@ -42,120 +49,105 @@ def cli(ctx: click.Context, project: Path) -> None:
     ctx.obj = {"project": project}
 
 
+def _root(ctx: click.Context) -> Path:
+    from handout_builder.content.project import find_project
+
+    return find_project(ctx.obj["project"])
+
+
+def _day(value) -> date:
+    return value.date() if value else date.today()
+
+
+paper_option = click.option("--paper", type=click.Choice(list(PAPERS)), default=DEFAULT_PAPER, show_default=True)
 brand_option = click.option("--brand", type=click.Path(dir_okay=False, path_type=Path),
                             help="A brand file to use instead of handouts/clinic.toml.")
-lang_option = click.option("--lang", type=click.Choice(LANGS), default="en", show_default=True,
+lang_option = click.option("--lang", type=click.Choice(LANGUAGES), default=SOURCE_LANGUAGE, show_default=True,
                            help="The language of the handouts.")
-
-
-def _langs(ctx: click.Context, lang: str) -> list[str]:
-    """One language, or with "all" every language the project's content files are written in."""
-    from handout_builder.project import languages
-
-    return languages(_project(ctx)) if lang == "all" else [lang]
-
-
-@cli.command()
-@click.argument("slugs", nargs=-1)
-@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
-@click.option("--lang", type=click.Choice((*LANGS, "all")), default="en", show_default=True,
-              help="The language to build, or all of those the content is written in.")
-@brand_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder.  [default: out/ in the project]")
-@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also keep the rendered HTML here, to debug a layout in a browser.")
-@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, "
-              "pages padded to a multiple of 4.")
-@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching on "
-              "Tabloid (letter) or A3 (A4).")
-@click.option("--creep", type=click.FloatRange(min=0), default=0.0, metavar="PT",
-              help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
-@click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
-@click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
-@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column) "
-              "instead of the regular one, as NAME.large-print.pdf beside it.")
-@click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
-@click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
-@click.pass_context
-def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
-          large_print, include_drafts, force, jobs):
-    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
-
-    --print-shop, --booklet and --leaflet build those outputs instead (together, if several).
-    --large-print builds only the large-print edition; run `build` without it for the regular one. Only PDFs
-    whose inputs changed since the last build into the same folder are rebuilt.
-    """
-    from handout_builder.build import build as run_build
-
-    if large_print and (print_shop or booklet or leaflet):
-        # 18 pt text does not fit a tri-fold panel, and no print-shop large-print brochure is designed.
-        raise click.UsageError("--large-print cannot be combined with --print-shop, --booklet or --leaflet")
-    chosen = [name for name, on in (("print-shop", print_shop), ("booklet", booklet),
-                                    ("leaflet", leaflet)) if on] or \
-        ["large-print" if large_print else "regular"]
-    if grayscale:
-        chosen = ["grayscale" if v == "regular" else f"{v}+grayscale" for v in chosen]
-    for language in _langs(ctx, lang):
-        _run(lambda: run_build(_project(ctx), list(slugs), paper, brand, out_dir, html_dir,
-                               variants=tuple(chosen), log=click.echo, creep=creep,
-                               include_drafts=include_drafts, lang=language, force=force, jobs=jobs))
-
-
-@cli.command()
-@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
-@brand_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder.  [default: out/ in the project]")
-@click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
-@click.pass_context
-def watch(ctx, paper, brand, out_dir, jobs):
-    """Build, then rebuild what changed whenever content, templates, styles or the brand file change."""
-    from handout_builder.watch import watch as run_watch
-
-    _run(lambda: run_watch(_project(ctx), paper, brand, out_dir, jobs, log=click.echo))
-
-
+out_option = click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                          help="Output folder.  [default: out/ in the project]")
+jobs_option = click.option("--jobs", type=click.IntRange(min=1), help="Processes that render.  [default: one per core]")
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
                             help="The date reviews are aged against (YYYY-MM-DD).  [default: today]")
 
 
 @cli.command()
+@click.argument("slugs", nargs=-1)
+@paper_option
+@click.option("--lang", type=click.Choice((*LANGUAGES, ALL_LANGUAGES)), default=SOURCE_LANGUAGE, show_default=True,
+              help="The language to build, or all of those the content is written in.")
 @brand_option
-@click.option("--lang", type=click.Choice((*LANGS, "all")), default="all", show_default=True,
-              help="The language to check; with all, also that every language has every handout, "
-                   "reviewed on the same day, citing the same sources.")
+@out_option
+@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also keep the rendered HTML here, to debug a layout in a browser.")
+@click.option("--print-shop", is_flag=True, help="The brochure for a print shop: bleed, crop marks, 4n pages.")
+@click.option("--booklet", is_flag=True, help="The brochure imposed 2-up for saddle stitching (Tabloid or A3).")
+@click.option("--creep", type=click.FloatRange(min=0), default=0.0, metavar="PT",
+              help="Booklet creep compensation: how far (pt) the innermost pages move toward the spine.")
+@click.option("--leaflet", is_flag=True, help="The tri-fold leaflet.")
+@click.option("--grayscale", is_flag=True, help="A black-and-white proof of whatever is built.")
+@click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold), as NAME.large-print.pdf.")
+@click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
+@click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
+@jobs_option
+@click.pass_context
+def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
+          large_print, include_drafts, force, jobs):
+    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
+
+    --print-shop, --booklet and --leaflet build those outputs instead (together, if several); --large-print
+    builds only the large-print edition. Only PDFs whose inputs changed since the last build are rebuilt.
+    """
+    from handout_builder.build.incremental import build as run_build
+    from handout_builder.build.plan import Settings
+    from handout_builder.content.project import chosen_languages
+    from handout_builder.editions import variants_for
+
+    try:
+        variants = variants_for(print_shop=print_shop, booklet=booklet, leaflet=leaflet, large_print=large_print,
+                                grayscale=grayscale)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    root = _root(ctx)
+    run_build(root, slugs, langs=chosen_languages(root, lang), paper=paper, variants=variants, brand_file=brand,
+              out_dir=out_dir, html_dir=html_dir, settings=Settings(include_drafts, creep), force=force, jobs=jobs,
+              log=click.echo)
+
+
+@cli.command()
+@paper_option
+@brand_option
+@out_option
+@jobs_option
+@click.pass_context
+def watch(ctx, paper, brand, out_dir, jobs):
+    """Build, then rebuild what changed whenever content, templates, styles or the brand file change."""
+    from handout_builder.build.watch import watch as run_watch
+
+    run_watch(_root(ctx), paper, brand, out_dir, jobs, log=click.echo)
+
+
+@cli.command()
+@brand_option
+@click.option("--lang", type=click.Choice((*LANGUAGES, ALL_LANGUAGES)), default=ALL_LANGUAGES, show_default=True,
+              help="The language to check; with all, also that the languages have the same handouts and facts.")
 @click.option("--pemat", is_flag=True, help="Print the PEMAT-P score sheet of every handout.")
 @click.option("--strict", is_flag=True, help="Treat overdue reviews as errors, not warnings.")
 @today_option
 @click.pass_context
 def check(ctx, brand, lang, pemat, strict, today):
     """Check all content and the brand file without writing anything."""
-    from handout_builder.check import check_project
-    from handout_builder.readability import report_lines, score_lines
+    from handout_builder.checks.runner import check_project
+    from handout_builder.content.project import chosen_languages
 
-    checked, problems = check_project(_project(ctx), brand, _langs(ctx, lang), _day(today), strict)
-    for library, report in checked:
-        for reading in report.readings:
-            click.echo("\n".join(report_lines(reading, problems.display(reading.handout.path))))
-        if report.leaflet:
-            click.echo("\n".join(score_lines(f"leaflet ({library.lang})", report.leaflet)))
-        if pemat:
-            for sheet in report.sheets:
-                click.echo("\n".join(sheet.lines()))
-        for warning in report.warnings:
-            click.echo(str(warning), err=True)
-    _run(lambda: problems.raise_if_any("the content needs work"))
-    for library, _ in checked:
-        click.echo(f"{library.lang}: {len(library.topics)} topics and {len(library.drugs)} drugs checked: "
-                   "no problems.")
-
-
-def _day(value):
-    from datetime import date
-
-    return value.date() if value else date.today()
+    root = _root(ctx)
+    result = check_project(root, brand, chosen_languages(root, lang), _day(today), strict)
+    for line in result.figures(pemat):
+        click.echo(line)
+    result.problems.raise_if_any("the content needs work")
+    for warning in result.problems.warnings:
+        click.echo(str(warning), err=True)
+    click.echo("\n".join(result.passed()))
 
 
 @cli.command(name="list")
@@ -166,10 +158,9 @@ def _day(value):
 @click.pass_context
 def list_command(ctx, as_json, brand, lang, today):
     """List every handout with its title and review date."""
-    from handout_builder.build import list_handouts
-    from handout_builder.content import load_library
+    from handout_builder.checks.review import list_project
 
-    rows = list_handouts(_run(lambda: load_library(_project(ctx), brand, lang)), _day(today))
+    rows = list_project(_root(ctx), brand, lang, _day(today))
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -182,26 +173,22 @@ def list_command(ctx, as_json, brand, lang, today):
 @cli.command(name="print")
 @click.argument("slug")
 @lang_option
-@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@paper_option
 @click.option("--large-print", is_flag=True, help="Print the large-print edition.")
 @click.option("--copies", type=click.IntRange(1, 100), default=1, show_default=True)
 @click.option("--printer", help="A CUPS queue (`lpstat -p` lists them).  [default: CUPS's default printer]")
 @click.option("--single-sided", is_flag=True, help="Print on one side of the paper (default: both sides).")
 @brand_option
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder.  [default: out/ in the project]")
+@out_option
 @click.pass_context
 def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
     """Print a handout on a CUPS printer, double-sided, building it first if needed."""
-    from handout_builder.build import Edition
-    from handout_builder.printing import print_handout
+    from handout_builder.deliver.printing import print_handout
+    from handout_builder.editions import Edition, variants_for
 
-    edition = Edition(lang, paper, "large-print" if large_print else "regular")
-    job = _run(lambda: print_handout(_project(ctx), slug, edition, copies, printer, not single_sided, brand,
-                                     out_dir, log=click.echo))
-    sides = "one-sided" if single_sided else "double-sided"
-    click.echo(f"sent {job.pdf} to printer {job.printer}: job {job.job_id}, "
-               f"{copies} cop{'y' if copies == 1 else 'ies'}, {sides}")
+    edition = Edition(lang, paper, variants_for(large_print=large_print)[0])
+    click.echo(print_handout(_root(ctx), slug, edition, copies, printer, not single_sided, brand, out_dir,
+                             log=click.echo).describe())
 
 
 @cli.command()
@@ -211,10 +198,9 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
 @click.option("--plan", default="", help="The patient's instructions (plain text; line breaks are kept).")
 @click.option("--next-visit", default="", metavar="YYYY-MM-DD", help="The date of the next visit.")
 @lang_option
-@click.option("--paper", type=click.Choice(PAPERS), default="letter", show_default=True)
+@paper_option
 @click.option("--large-print", is_flag=True, help="The large-print edition (18 pt bold, one column).")
-@click.option("--password", "ask_password", is_flag=True,
-              help="Ask for a password and encrypt the PDF (AES-256) for email.")
+@click.option("--password", "ask_password", is_flag=True, help="Ask for a password and encrypt the PDF (AES-256).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The PDF to write. Name it by handout, not by patient.")
 @brand_option
@@ -222,112 +208,69 @@ def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_s
 def personalize(ctx, slug, patient, prescriber, plan, next_visit, lang, paper, large_print, ask_password, output,
                 brand):
     """Make one patient's copy of a handout: a plan sheet with their name and plan, then the handout."""
-    from handout_builder.output import write_atomic
-    from handout_builder.personalize import personalize as run_personalize
+    from handout_builder.deliver.personalize import personalize as run_personalize
 
     # Asked for, not an option value: a password on the command line stays in the shell history.
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True) if ask_password else None
     values = dict(slug=slug, patient=patient, prescriber=prescriber, plan=plan, next_visit=next_visit,
-                  lang=lang, paper=paper, large_print="yes" if large_print else "", password=password,
-                  output=str(output))
-    data, pages, _ = _run(lambda: run_personalize(_project(ctx), values, brand))
-    write_atomic(output, data)
-    click.echo(f"wrote {output} ({pages} page{'s' if pages != 1 else ''}); " + (
-        "encrypted with AES-256" if password else "not encrypted: no password given (use --password "
-        "before emailing it)"))
+                  lang=lang, paper=paper, large_print="yes" if large_print else "", password=password)
+    click.echo(run_personalize(_root(ctx), values, output, brand).describe())
 
 
-def smtp_options(command):
-    for option in reversed((
-        click.option("--smtp-host", help="SMTP server (default: the brand file's [smtp] host). "
-                     "Without one, .eml drafts are written beside the PDFs."),
-        click.option("--smtp-port", type=int, help="SMTP port.  [default: [smtp] port, or 587]"),
-        click.option("--smtp-starttls/--no-smtp-starttls", default=None,
-                     help="Use STARTTLS.  [default: [smtp] starttls, or yes]"),
-        click.option("--smtp-user", help="SMTP login.  [default: [smtp] user]"),
-        click.option("--smtp-ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own.  "
-                     "[default: [smtp] ca_file, or the system's authorities]"),
-        click.option("--smtp-password-env", metavar="NAME", help="The environment variable holding the "
-                     "SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
-        click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the "
-                     "clinic's email]"),
-    )):
+BATCH_OPTIONS = (  # batch and email: the CSV, then the mail server (the brand file's [smtp] table is the default)
+    click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path)),
+    click.option("--smtp-host", "host", help="SMTP server. Without one, .eml drafts are written beside the PDFs."),
+    click.option("--smtp-port", "port", type=int, help="SMTP port.  [default: [smtp] port, or 587]"),
+    click.option("--smtp-starttls/--no-smtp-starttls", "starttls", default=None, help="Use STARTTLS (default: yes)."),
+    click.option("--smtp-user", "user", help="SMTP login.  [default: [smtp] user]"),
+    click.option("--smtp-ca-file", "ca_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Trust this certificate (PEM) for STARTTLS, e.g. the clinic server's own."),
+    click.option("--smtp-password-env", "password_env", metavar="NAME",
+                 help="The environment variable holding the SMTP password.  [default: MAKE_HANDOUTS_SMTP_PASSWORD]"),
+    click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the clinic's email]"),
+    click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
+                 "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column."),
+    jobs_option, brand_option)
+
+
+def batch_options(command):
+    for option in reversed(BATCH_OPTIONS):
         command = option(command)
     return command
 
 
-def _batch(ctx, csv_file, out_dir, jobs, brand, send, smtp, name_column=None):
-    from handout_builder.batch import build_batch, deliver, plan_batch
-    from handout_builder.mail import smtp_settings
-    from handout_builder.problems import Problems
+def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, **smtp) -> None:
+    from handout_builder.deliver.batch import progress_on, run_batch
 
-    root = _project(ctx)
-    plan = _run(lambda: plan_batch(root, csv_file, brand, need_email=send, name_column=name_column))
-    settings = None
-    if send:
-        problems = Problems(root)
-        settings = smtp_settings(plan.personalizer.library.clinic.brand_file, problems, **smtp)
-        _run(problems.raise_if_any)
-    with click.progressbar(length=len(plan.rows), label="rendering", file=sys.stderr) as bar:
-        result = build_batch(plan, out_dir, jobs, brand, on_done=bar.update)
-    delivery = deliver(plan, result, settings) if send else None
-    for problem in result.problems:
+    report = run_batch(_root(ctx), csv_file, out_dir, jobs=jobs, brand_file=brand, send_email=send, smtp=smtp,
+                       name_column=name_column, progress=progress_on(sys.stderr))
+    for problem in report.problems:
         click.echo(str(problem), err=True)
-    encrypted = sum(1 for row, _ in result.built if row.request.password)
-    click.echo(f"built {len(result.built)} of {plan.total} rows into {out_dir}"
-               + (f"; {len(result.failed_lines)} rows failed" if result.failed_lines else ""))
-    if result.built:
-        plain = len(result.built) - encrypted
-        click.echo(f"encrypted (AES-256): {encrypted}; not encrypted (no password): {plain}")
-    if delivery is not None:
-        click.echo(f"sent {len(delivery.sent)} emails through {settings.host}" if settings.host else
-                   f"no SMTP server configured: wrote {len(delivery.drafts)} .eml drafts to {out_dir}")
-    if result.problems:
-        sys.exit(1)
-
-
-jobs_option = click.option("--jobs", type=click.IntRange(1),
-                           help="Processes to render with.  [default: every core]")
-name_column_option = click.option(
-    "--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column (e.g. a "
-    "visit number) instead of row-NNNN-SLUG.pdf; never a patient's column.")
+    click.echo("\n".join(report.lines))
+    if report.failed:
+        ctx.exit(1)
 
 
 @cli.command()
-@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs (named row-NNNN-SLUG.pdf).")
-@jobs_option
 @click.option("--send", is_flag=True, help="Email each PDF to the row's address (or write .eml drafts).")
-@name_column_option
-@smtp_options
-@brand_option
+@batch_options
 @click.pass_context
-def batch(ctx, csv_file, out_dir, jobs, send, name_column, brand, **smtp):
+def batch(ctx, out_dir, send, **options):
     """Make one personalised handout per row of a CSV (slug, patient, prescriber, plan, next_visit,
     lang, paper, and optional email, password, large_print)."""
-    _batch(ctx, csv_file, out_dir, jobs, brand, send, _smtp(smtp), name_column)
+    _batch(ctx, out_dir=out_dir, send=send, **options)
 
 
 @cli.command()
-@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Output folder for the PDFs and any .eml drafts.")
-@jobs_option
-@name_column_option
-@smtp_options
-@brand_option
+@batch_options
 @click.pass_context
-def email(ctx, csv_file, out_dir, jobs, name_column, brand, **smtp):
+def email(ctx, out_dir, **options):
     """Same as `batch --send`: build each row's handout and email it (or write an .eml draft)."""
-    _batch(ctx, csv_file, out_dir, jobs, brand, True, _smtp(smtp), name_column)
-
-
-def _smtp(options: dict) -> dict:
-    return dict(host=options["smtp_host"], port=options["smtp_port"], starttls=options["smtp_starttls"],
-                user=options["smtp_user"], password_env=options["smtp_password_env"], sender=options["sender"],
-                ca_file=options["smtp_ca_file"])
+    _batch(ctx, out_dir=out_dir, send=True, **options)
 
 
 if __name__ == "__main__":

@@ -86,12 +86,13 @@ def brochure_assembly(project: Path) -> dict[str, float]:
     cover, contents and end pages, and the copied pages keep their own page numbers)."""
     from weasyprint import HTML
 
-    from handout_builder.brochure import brochure_html, page_labels_html, split_parts
-    from handout_builder.content import load_library
-    from handout_builder.join import join, open_pdf
-    from handout_builder.pdf import PDF_VARIANT, SharedAssets, asset_roots, make_fetcher, render_part
+    from handout_builder.content.library import load_library
+    from handout_builder.editions import PAPERS, Variant
+    from handout_builder.pdf.engine import PDF_VARIANT, SharedAssets, asset_roots, make_fetcher, render_part
+    from handout_builder.pdf.join import join, open_pdf
     from handout_builder.problems import Problems
-    from handout_builder.render import PAPERS, Renderer
+    from handout_builder.render.brochure import brochure_html, page_labels_html, split_parts
+    from handout_builder.render.renderer import Renderer
 
     library = load_library(project)
     problems = Problems(project)
@@ -118,7 +119,7 @@ def brochure_assembly(project: Path) -> dict[str, float]:
     parts = split_parts(brochure_html(renderer, paper, page_labels=False))
     pdfs = [part_pdf(part.html) for part in parts]
     names = [name for part, pdf in zip(parts, pdfs) for name in part.page_names(len(pdf.pages))]
-    labels = part_pdf(page_labels_html(renderer, paper, "regular", names))
+    labels = part_pdf(page_labels_html(renderer, paper, Variant(), names))
     joined = time.perf_counter()
     join([(part.anchors, pdf) for part, pdf in zip(parts, pdfs)], labels, [True] * len(names), "benchmark")
     figures["parts"] = time.perf_counter() - started

@@ -1,21 +1,24 @@
-"""The content model: frozen records that the content stage builds and the templates read.
+"""The content model, shared by every stage: frozen records that the content stage builds and the
+templates read.
 
-Text fields hold `Prose`: HTML made by the prose stage from the author's Markdown, with citations and
-glossary words left as markers that the render stage numbers and marks for each output.
+Text fields hold `Prose`: HTML made by the content stage (content/prose.py) from the author's Markdown, with
+citations and glossary words left as markers that the render stage numbers and marks for each output.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 from pathlib import Path
 
 from markupsafe import Markup
 
+from .editions import DRUG, TOPIC
+
 Prose = Markup  # safe HTML with citation and glossary markers (see prose.py)
 
 STATUS_VALUES = ("approved", "under review", "not approved")
-BOXED_WARNING_ANSWERS = ("yes", "no", "unconfirmed")
 ROUTES = ("topical", "oral")
 
 
@@ -41,6 +44,18 @@ class Review:
 
 
 @dataclass(frozen=True)
+class MailServer:
+    """The brand file's optional [smtp] table: the clinic's outgoing mail server (never its password)."""
+
+    host: str | None = None
+    port: int | None = None
+    starttls: bool | None = None
+    user: str | None = None
+    sender: str | None = None  # "from"
+    ca_file: Path | None = None  # a certificate to trust for STARTTLS, beside the brand file
+
+
+@dataclass(frozen=True)
 class Clinic:
     """The brand file: who the clinic is and how its handouts look."""
 
@@ -53,6 +68,7 @@ class Clinic:
     primary: str  # "#rrggbb"
     accent: str
     brand_file: Path
+    smtp: MailServer | None = None
 
     @property
     def website_display(self) -> str:
@@ -111,7 +127,7 @@ class Topic:
     review: Review
     leaflet: LeafletText = LeafletText()
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
-    kind: str = field(default="topic", init=False)
+    kind: str = field(default=TOPIC, init=False)
 
 
 @dataclass(frozen=True)
@@ -139,14 +155,29 @@ class TrialResult:
     sources: tuple[str, ...]
 
 
+class Answer(Enum):
+    """Whether a label carries a boxed warning. Not a bool: "unconfirmed" (the sources could not confirm
+    it) prints a box that says so instead of guessing."""
+
+    YES = "yes"
+    NO = "no"
+    UNCONFIRMED = "unconfirmed"
+
+    def __bool__(self):
+        # "if warning.present" would take UNCONFIRMED (and NO) for yes: compare with a member instead.
+        raise TypeError("an Answer is not a bool: compare it with Answer.YES, NO or UNCONFIRMED")
+
+
 @dataclass(frozen=True)
 class BoxedWarning:
-    """Whether the label carries a boxed warning: "yes", "no", or "unconfirmed" (the sources could not
-    confirm it; the handout then says so instead of guessing)."""
-
-    present: str
+    present: Answer
     text: Prose
     sources: tuple[str, ...]
+
+    @property
+    def printed(self) -> bool:
+        """The handout prints the warning's box (with "ask us" when unconfirmed)."""
+        return self.present is not Answer.NO
 
 
 @dataclass(frozen=True)
@@ -179,7 +210,7 @@ class Drug:
     call_us_if: tuple[Prose, ...]
     review: Review
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # top-level key -> line
-    kind: str = field(default="drug", init=False)
+    kind: str = field(default=DRUG, init=False)
 
     @property
     def title(self) -> str:

@@ -54,7 +54,7 @@ def test_batch_builds_good_rows_reports_bad_rows_by_line_and_exits_1(project, tm
     result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", project=project)
     assert result.exit_code == 1
     for line, (_, message) in BAD.items():
-        assert f"{csv_path}:{line}: {message}" in result.stderr
+        assert f"{csv_path}:{line}: error: {message}" in result.stderr
     good = [line for line in range(2, 26) if line not in BAD]
     assert sorted(p.name for p in out.iterdir()) == [
         f"row-{line:04d}-{'testinib' if line % 2 else 'about-patches'}.pdf" for line in good]
@@ -77,7 +77,7 @@ def test_a_quoted_multi_line_plan_keeps_row_numbers_right(project, tmp_path):
                          ["nosuch", "Bo Chan", "", "", "", "en", "letter", "", ""]])
     result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), "--jobs", "1", project=project)
     assert result.exit_code == 1
-    assert f"{csv_path}:4: unknown handout 'nosuch'" in result.stderr
+    assert f"{csv_path}:4: error: unknown handout 'nosuch'" in result.stderr
     text = pdf_text(tmp_path / "o/row-0002-testinib.pdf")
     assert "Line one\nLine two" in text
 
@@ -87,8 +87,8 @@ def test_a_csv_with_missing_columns_builds_nothing(project, tmp_path):
     csv_path.write_text("slug,name\ntestinib,Ann\n")
     result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
     assert result.exit_code == 1
-    assert f"{csv_path}:1: missing column 'patient'" in result.stderr
-    assert f"{csv_path}:1: unknown column 'name'" in result.stderr
+    assert f"{csv_path}:1: error: missing column 'patient'" in result.stderr
+    assert f"{csv_path}:1: error: unknown column 'name'" in result.stderr
     assert not (tmp_path / "o").exists()
 
 
@@ -177,8 +177,8 @@ def test_a_missing_smtp_password_is_reported_and_nothing_is_sent(project, tmp_pa
                  "--smtp-port", str(smtp_server.port), "--no-smtp-starttls", "--smtp-user", "frontdesk",
                  project=project)
     assert result.exit_code == 1
-    assert ("smtp: set the environment variable MAKE_HANDOUTS_SMTP_PASSWORD to the SMTP password of "
-            "frontdesk") in result.stderr
+    assert ("--smtp-password-env: error: set the environment variable MAKE_HANDOUTS_SMTP_PASSWORD to the SMTP "
+            "password of frontdesk [smtp]") in result.stderr
     assert smtp_server.messages == []
 
 
@@ -223,7 +223,7 @@ def test_a_200_row_csv_with_10_bad_rows_builds_190_pdfs_and_names_the_10_by_row(
     reported = [line for line in result.stderr.splitlines() if line.startswith(f"{csv_path}:")]
     assert len(reported) == 10
     for line, (_, message) in BAD_200.items():
-        assert any(r.startswith(f"{csv_path}:{line}: {message}") for r in reported), line
+        assert any(r.startswith(f"{csv_path}:{line}: error: {message}") for r in reported), line
     assert "built 190 of 200 rows into" in result.output and "; 10 rows failed" in result.output
     assert "Patient" not in result.output + result.stderr  # rows are named by number only
     assert sorted(p.name for p in out.iterdir()) == sorted(good)
@@ -327,9 +327,9 @@ def test_starttls_refuses_a_certificate_it_cannot_verify_and_sends_nothing(proje
               str(tls_smtp_server.port), "--smtp-user", "frontdesk"]
     result = run("email", str(csv_path), *common, project=project)
     assert result.exit_code == 1
-    assert ("smtp: the certificate of 127.0.0.1 could not be verified (self-signed certificate); if the "
-            "clinic's server has its own certificate, give it with --smtp-ca-file or [smtp] ca_file"
-            ) in result.stderr
+    assert ("the mail server: error: the certificate of 127.0.0.1 could not be verified (self-signed "
+            "certificate); if the clinic's server has its own certificate, give it with --smtp-ca-file or [smtp] "
+            "ca_file [smtp]") in result.stderr
     assert tls_smtp_server.messages == []
     result = run("email", str(csv_path), *common, "--smtp-ca-file", str(tls_smtp_server.certificate),
                  project=project)
@@ -350,16 +350,16 @@ def test_files_can_be_named_by_a_column_the_clinic_chooses_never_by_a_patient_co
                  project=project)
     assert result.exit_code == 1
     assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.pdf", "V-1002-about-patches.pdf"]
-    assert (f"{csv_path}:4: visit cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'"
+    assert (f"{csv_path}:4: error: visit cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'"
             in result.stderr)
-    assert f"{csv_path}:5: visit repeats line 2: file names must differ" in result.stderr
-    assert f"{csv_path}:6: visit contains the patient's name: it would be in the file name" in result.stderr
+    assert f"{csv_path}:5: error: visit repeats line 2: file names must differ" in result.stderr
+    assert f"{csv_path}:6: error: visit contains the patient's name: it would be in the file name" in result.stderr
     for column in ("patient", "prescriber", "email"):
         result = run("batch", str(csv_path), "--out", str(tmp_path / column), "--name-column", column,
                      project=project)
         assert result.exit_code == 1
-        assert (f"command line: --name-column '{column}': files can be named by an extra column of the CSV "
-                "(e.g. a visit number), not by patient data") in result.output + result.stderr
+        assert (f"--name-column: error: '{column}': files can be named by an extra column of the CSV "
+                "(e.g. a visit number), not by patient data [option]") in result.output + result.stderr
         assert not (tmp_path / column).exists()
 
 
@@ -373,7 +373,7 @@ def test_each_row_has_its_own_language_and_print_size(project, tmp_path):
     out = tmp_path / "o"
     result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", "--send", project=project)
     assert result.exit_code == 1
-    assert f"{csv_path}:5: large_print is 'maybe': write yes or no (or leave it empty)" in result.stderr
+    assert f"{csv_path}:5: error: large_print is 'maybe': write yes or no (or leave it empty)" in result.stderr
     assert "built 3 of 4 rows" in result.output
     spanish = PdfReader(out / "row-0002-testinib.pdf")
     sheet = " ".join(spanish.pages[0].extract_text().split())

@@ -1,6 +1,6 @@
-"""The brochure made of parts (brochure.py, join.py): a rebuild lays out only the parts whose HTML changed
-and makes the same bytes as a build from nothing; links, bookmarks, page labels and the structure tree
-span the joined parts."""
+"""The brochure made of parts (render/brochure.py, pdf/join.py, build/brochure_parts.py): a rebuild lays out
+only the parts whose HTML changed and makes the same bytes as a build from nothing; links, bookmarks, page
+labels and the structure tree span the joined parts."""
 
 from __future__ import annotations
 
@@ -166,7 +166,8 @@ def test_a_link_to_an_anchor_no_part_holds_is_a_problem(project):
          '<section class="end-page" id="words-to-know"><a href="#nowhere">see</a>')
     result = run("build", project=project)
     assert result.exit_code == 1
-    assert "the brochure: WeasyPrint: No anchor #nowhere for internal URI reference" in result.output
+    assert ("the brochure: error: WeasyPrint: No anchor #nowhere for internal URI reference [weasyprint]"
+            in result.output)
     assert not (project / "out").exists()
 
 
@@ -181,11 +182,11 @@ def test_a_change_outside_the_html_lays_out_every_part_again(project):
 
 
 def test_the_fonts_are_cut_down_to_the_glyphs_shown_and_every_page_looks_the_same(project, tmp_path, monkeypatch):
-    import handout_builder.join
+    import handout_builder.pdf.join
 
     build(project)
     whole = make_project(tmp_path / "whole")
-    monkeypatch.setattr(handout_builder.join, "_subset_fonts", lambda out: None)
+    monkeypatch.setattr(handout_builder.pdf.join, "_subset_fonts", lambda out: None)
     build(whole)
     cut, kept = (pikepdf.open(p / BROCHURE) for p in (project, whole))
     sizes = [sum(len(o.FontFile2.read_bytes()) for o in pdf.objects

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 
 from conftest import make_project, run
-from handout_builder.build import build
+from handout_builder.build.incremental import build
+from handout_builder.editions import LARGE_PRINT, Variant
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -21,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 def catalog_build(tmp_path_factory) -> Path:
     """The sample clinic built on letter (regular and large print) and then on A4: its output folder."""
     project = make_project(tmp_path_factory.mktemp("catalog") / "project")
-    build(project, variants=("regular", "large-print"), log=lambda line: None)
+    build(project, variants=(Variant(), Variant.of(LARGE_PRINT)), log=lambda line: None)
     result = run("build", "--paper", "a4", project=project)
     assert result.exit_code == 0, result.output
     return project / "out"

@@ -10,9 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import pdf_text, run
-from handout_builder.contrast import contrast_ratio
-from handout_builder.readability import Counts, count, syllables, visible_blocks
-from handout_builder.review import add_months
+from handout_builder.content.contrast import contrast_ratio
+from handout_builder.checks.counting import Counts, visible_blocks
+from handout_builder.checks.reading_en import count_english as count, syllables
+from handout_builder.checks.review import add_months
 
 TOPIC = "handouts/topics/about-patches.en.md"
 DRUG = "handouts/drugs/testinib.en.yaml"
@@ -68,12 +69,13 @@ def test_a_long_winded_section_fails_naming_file_section_grade_and_limit(project
                      "follicular melanocyte reservoirs are comparatively sparse in acral regions.\n")
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    match = re.search(rf"^{TOPIC}:{heading_line}: section 'Why treatment takes time' reads at grade "
-                      r"(\d+\.\d) \(limit 8\.0\)$", result.output, re.MULTILINE)
+    match = re.search(rf"^{TOPIC}:{heading_line}: error: section 'Why treatment takes time' reads at grade "
+                      r"(\d+\.\d) \(limit 8\.0\) \[reading-level\]$", result.output, re.MULTILINE)
     assert match, result.output
     assert float(match[1]) > 8.0
     # The whole handout is graded too, against the stricter handout limit.
-    assert re.search(rf"^{TOPIC}:2: handout 'About patches' reads at grade \d+\.\d \(limit 6\.0\)$",
+    assert re.search(rf"^{TOPIC}:2: error: handout 'About patches' reads at grade \d+\.\d \(limit 6\.0\) "
+                     r"\[reading-level\]$",
                      result.output, re.MULTILINE)
     assert "the content needs work" in result.output
 
@@ -83,11 +85,13 @@ def test_a_long_winded_section_fails_naming_file_section_grade_and_limit(project
 def test_check_pemat_prints_a_sheet_for_every_handout(project):
     result = run("check", "--pemat", "--today", "2026-11-01", project=project)
     assert result.exit_code == 0, result.output
-    # testinib's trial chart is a captioned figure, so item 17 is scored for it too.
-    for slug, items in (("about-patches", 7), ("testinib", 8)):
+    # testinib's trial chart is a captioned figure, so item 17 is scored for it too; item 9 (headings) is
+    # not scored for a drug: its headings are the template's.
+    for slug, items in (("about-patches", 7), ("testinib", 7)):
         assert f"{slug}: understandability 100% of {items} automatable items, actionability 100% of 3" \
             in result.output
     assert "  22 pass actions in numbered steps" in result.output
+    assert "   9 n/a  informative headings  (drug pages use the template's headings)" in result.output
     assert "needs a human: 1 purpose evident;" in result.output
     assert "23 a tangible tool (checklist, log) where it helps" in result.output
 
@@ -100,8 +104,8 @@ def test_generic_headings_and_talk_about_patients_fail_their_pemat_items(project
     line = text.splitlines().index("## Overview") + 1
     result = run("check", "--pemat", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert (f"{TOPIC}:{line}: PEMAT item 9 (informative headings) fails: heading 'Overview' says "
-            "nothing about its section") in result.output
+    assert (f"{TOPIC}:{line}: error: PEMAT item 9 (informative headings) fails: heading 'Overview' says "
+            "nothing about its section [pemat]") in result.output
     assert "PEMAT item 21 (addresses the reader as \"you\") fails" in result.output
     assert "about-patches: understandability 86% of 7 automatable items, actionability 67% of 3" \
         in result.output
@@ -113,8 +117,8 @@ def test_a_medical_word_outside_the_glossary_fails_pemat_item_4_at_its_line(proj
     line = topic.read_text().splitlines().index("It is not dermatitis.") + 1
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert (f"{TOPIC}:{line}: PEMAT item 4 (medical terms defined on first use) fails: not in the "
-            "glossary: dermatitis") in result.output
+    assert (f"{TOPIC}:{line}: error: PEMAT item 4 (medical terms defined on first use) fails: not in the "
+            "glossary: dermatitis [pemat]") in result.output
 
 
 # --- contrast and alt text -----------------------------------------------------------------------
@@ -134,8 +138,10 @@ def test_a_passing_palette_is_accepted(project):
 def test_a_failing_palette_is_refused_by_check_and_build(project):
     brand = project / BRAND
     brand.write_text(brand.read_text().replace("#204a87", "#aaaaaa").replace("#a33d00", "#bbbbbb"))
-    expected = [f"{BRAND}:10: colour primary #aaaaaa on white #ffffff has contrast 2.3:1; needs at least 4.5:1",
-                f"{BRAND}:11: colour accent #bbbbbb on white #ffffff has contrast 1.9:1; needs at least 3.0:1"]
+    expected = [f"{BRAND}:10: error: colour primary #aaaaaa on white #ffffff has contrast 2.3:1; needs at least "
+                "4.5:1 [contrast]",
+                f"{BRAND}:11: error: colour accent #bbbbbb on white #ffffff has contrast 1.9:1; needs at least "
+                "3.0:1 [contrast]"]
     for command in ("check", "build"):
         result = run(command, project=project)
         assert result.exit_code == 1
@@ -155,8 +161,8 @@ def test_check_grades_the_leaflet_and_reports_a_hard_leaflet_summary_at_its_line
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if "leaflet" in line]
-    assert re.fullmatch(rf"{TOPIC}:11: the leaflet's section 'About patches' reads at grade \d+\.\d "
-                        r"\(limit 8\.0\)", problems[-1]), problems
+    assert re.fullmatch(rf"{TOPIC}:11: error: the leaflet's section 'About patches' reads at grade \d+\.\d "
+                        r"\(limit 8\.0\) \[reading-level\]", problems[-1]), problems
 
 
 def test_check_refuses_a_leaflet_colour_below_aa(project):
@@ -164,8 +170,8 @@ def test_check_refuses_a_leaflet_colour_below_aa(project):
     variables.write_text(variables.read_text().replace("--muted: #4a4a4a;", "--muted: #aaaaaa;"))
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    expected = ("styles/variables.css: leaflet: the disclaimer and the 'as of' dates, --muted #aaaaaa on "
-                "--paper #ffffff, has contrast 2.3:1; needs at least 4.5:1")
+    expected = ("styles/variables.css: error: leaflet: the disclaimer and the 'as of' dates, --muted #aaaaaa on "
+                "--paper #ffffff, has contrast 2.3:1; needs at least 4.5:1 [contrast]")
     assert expected in result.stderr.splitlines()
     assert expected.replace("leaflet:", "leaflet (grayscale proof):") in result.stderr.splitlines()
 
@@ -179,8 +185,8 @@ def test_an_image_without_alt_text_is_refused(project):
     line = len(topic.read_text().splitlines())
     result = run("check", project=project)
     assert result.exit_code == 1
-    assert (f"{TOPIC}:{line}: image ../images/patch.svg has no alt text: write "
-            "![what it shows](../images/patch.svg)") in result.output
+    assert (f"{TOPIC}:{line}: error: image ../images/patch.svg has no alt text: write "
+            "![what it shows](../images/patch.svg) [alt-text]") in result.output
 
 
 def test_a_template_that_drops_the_logo_alt_text_fails_the_check(project):
@@ -188,8 +194,8 @@ def test_a_template_that_drops_the_logo_alt_text_fails_the_check(project):
     template.write_text(template.read_text().replace('alt="{{ _("%(clinic)s logo", clinic=clinic.name) }}"', 'alt=""'))
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert f"{TOPIC}: image logo.svg has no alt text" in result.output
-    assert f"{DRUG}: image logo.svg has no alt text" in result.output
+    assert f"{TOPIC}: error: image logo.svg has no alt text [alt-text]" in result.output
+    assert f"{DRUG}: error: image logo.svg has no alt text [alt-text]" in result.output
 
 
 # --- review dates and drafts ---------------------------------------------------------------------
@@ -204,15 +210,15 @@ def test_add_months_keeps_the_day_or_takes_the_month_end():
 def test_overdue_reviews_warn_and_fail_with_strict(project):
     # testinib was reviewed 2026-09-01 every 12 months; about-patches 2026-10-01.
     warning = (f"{DRUG}:54: warning: review overdue: reviewed 2026-09-01 by Dr. Test, due every 12 months, "
-               "so by 2027-09-01")
+               "so by 2027-09-01 [review-overdue]")
     result = run("check", "--today", "2027-09-15", project=project)
     assert result.exit_code == 0
     assert warning in result.stderr
     assert "about-patches" not in result.stderr
     strict = run("check", "--today", "2027-09-15", "--strict", project=project)
     assert strict.exit_code == 1
-    assert (f"{DRUG}:54: review overdue: reviewed 2026-09-01 by Dr. Test, due every 12 months, "
-            "so by 2027-09-01") in strict.output
+    assert (f"{DRUG}:54: error: review overdue: reviewed 2026-09-01 by Dr. Test, due every 12 months, "
+            "so by 2027-09-01 [review-overdue]") in strict.output
     assert run("check", "--today", "2027-08-31", "--strict", project=project).exit_code == 0
 
 
@@ -281,14 +287,14 @@ def test_a_new_jak_drug_that_leaves_the_boxed_warning_unsaid_fails(project):
                                   "  sources: [test-label]\n")
     result = run("check", project=project)
     assert result.exit_code == 1
-    assert f"{path}:44: {JAK_MESSAGE}" in result.output
+    assert f"{path}:44: error: {JAK_MESSAGE} [boxed-warning]" in result.output
 
 
 def test_a_new_jak_drug_with_an_unsourced_boxed_warning_fails(project):
     path = _new_jak_drug(project, "boxed_warning:\n  present: false\n  text: None.\n  sources: []\n")
     result = run("check", project=project)
     assert result.exit_code == 1
-    assert f"{path}:44: {JAK_MESSAGE}" in result.output
+    assert f"{path}:44: error: {JAK_MESSAGE} [boxed-warning]" in result.output
 
 
 def test_a_new_jak_drug_that_states_its_boxed_warning_passes(project):

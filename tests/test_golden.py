@@ -17,7 +17,7 @@ OUTPUTS = ["about-patches", "testinib", "brochure"]
 @pytest.fixture(scope="module")
 def rendered_html(tmp_path_factory) -> dict[str, str]:
     from conftest import make_project
-    from handout_builder.pdf import font_dir
+    from handout_builder.render.fonts import font_dir
 
     project = make_project(tmp_path_factory.mktemp("golden") / "project")
     result = run("build", "--html", str(project / "html"), project=project)

@@ -13,10 +13,10 @@ from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
 from conftest import REPO, make_project, pdf_text, run
-from handout_builder.pemat import SPANISH
-from handout_builder.readability import Counts
-from handout_builder.readability_es import count_spanish, fernandez_huerta, syllables, szigriszt_pazos
-from handout_builder.translation import long_date, month_year
+from handout_builder.checks.pemat import SPANISH
+from handout_builder.checks.counting import Counts
+from handout_builder.checks.reading_es import count_spanish, fernandez_huerta, syllables, szigriszt_pazos
+from handout_builder.render.translation import long_date, month_year
 
 CATALOG = REPO / "locales" / "es" / "LC_MESSAGES" / "messages.po"
 ES_DRUG = "handouts/drugs/testinib.es.yaml"
@@ -93,9 +93,10 @@ def test_a_hard_spanish_handout_fails_the_gate_naming_file_and_line(project):
     line = text.splitlines().index(hard + ".") + 1
     result = run("check", "--lang", "es", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert re.search(r"handouts/topics/about-patches\.es\.md:\d+: handout 'Las manchas' scores [\d.]+ on "
-                     r"the INFLESZ scale \(\w[\w ]*; at least 60, aim at 65\)", result.output)
-    assert re.search(rf"about-patches\.es\.md:{line - 2}: section 'Cómo le podemos ayudar' scores", result.output)
+    assert re.search(r"handouts/topics/about-patches\.es\.md:\d+: error: handout 'Las manchas' scores [\d.]+ on "
+                     r"the INFLESZ scale \(\w[\w ]*; at least 60, aim at 65\) \[reading-level\]", result.output)
+    assert re.search(rf"about-patches\.es\.md:{line - 2}: error: section 'Cómo le podemos ayudar' scores",
+                     result.output)
 
 
 # --- parity between languages ----------------------------------------------------------------------
@@ -104,7 +105,7 @@ def test_parity_names_a_missing_spanish_drug_file(project):
     (project / ES_DRUG).unlink()
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert f"{ES_DRUG}: missing: handouts/drugs/testinib.en.yaml has no 'es' version" in result.output
+    assert f"{ES_DRUG}: error: missing: handouts/drugs/testinib.en.yaml has no 'es' version [parity]" in result.output
 
 
 def test_parity_names_a_stale_spanish_drug_file(project):
@@ -114,7 +115,7 @@ def test_parity_names_a_stale_spanish_drug_file(project):
     line = text.splitlines().index("reviewed_on: 2025-09-01") + 1
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert (f"{ES_DRUG}:{line}: stale: reviewed_on is 2025-09-01, but handouts/drugs/testinib.en.yaml was "
+    assert (f"{ES_DRUG}:{line}: error: stale: reviewed_on is 2025-09-01, but handouts/drugs/testinib.en.yaml was "
             "reviewed on 2026-09-01") in result.output
 
 
@@ -126,10 +127,10 @@ def test_parity_names_other_sources_and_changed_facts(project):
     path.write_text(text, encoding="utf-8")
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
-    assert (f"{ES_DRUG}: sources differ from handouts/drugs/testinib.en.yaml: cites test-review which the "
-            "original does not") in result.output
-    assert (f"{ES_DRUG}: status.eu.vitiligo is approved, but handouts/drugs/testinib.en.yaml says not approved"
-            in result.output)
+    assert (f"{ES_DRUG}: error: sources differ from handouts/drugs/testinib.en.yaml: cites test-review which the "
+            "original does not [parity]") in result.output
+    assert (f"{ES_DRUG}: error: status.eu.vitiligo is approved, but handouts/drugs/testinib.en.yaml says not "
+            "approved [parity]" in result.output)
 
 
 def test_a_spanish_jak_inhibitor_must_state_its_boxed_warning(project):
@@ -162,8 +163,8 @@ def test_an_untranslated_string_stops_the_spanish_build(project):
     line = text.splitlines().index('msgid "Contents"') + 1
     result = run("build", "--lang", "es", project=project)
     assert result.exit_code == 1
-    assert f"locales/es/LC_MESSAGES/messages.po:{line}: untranslated (or fuzzy) string: 'Contents'" \
-        in result.output
+    assert f"locales/es/LC_MESSAGES/messages.po:{line}: error: untranslated (or fuzzy) string: 'Contents' " \
+        "[translation]" in result.output
     assert not (project / "out").exists()
 
 

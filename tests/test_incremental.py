@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, run
-from handout_builder import fingerprint
-from handout_builder.fingerprint import Inputs
+from handout_builder.build import fingerprint
+from handout_builder.build.fingerprint import Inputs
 
 ALL = {"about-patches", "testinib", "brochure"}
 
@@ -74,9 +74,9 @@ def test_a_brand_file_elsewhere_and_its_logo_are_inputs(project, tmp_path):
 def test_fonts_versions_and_options_are_inputs(project, tmp_path, monkeypatch):
     fonts = tmp_path / "fonts"
     fonts.mkdir()
-    for font in sorted(fingerprint._font_dir().glob("*.ttf")):
+    for font in sorted(fingerprint.font_dir().glob("*.ttf")):
         (fonts / font.name).write_bytes(font.read_bytes())
-    monkeypatch.setattr(fingerprint, "_font_dir", lambda: fonts)
+    monkeypatch.setattr(fingerprint, "font_dir", lambda: fonts)
     before = fingerprints(project)
 
     font = sorted(fonts.glob("*.ttf"))[0]
@@ -141,7 +141,7 @@ def test_a_no_change_build_imports_neither_weasyprint_nor_the_parsers(sample_bui
 def test_watch_rebuilds_what_changed_reports_problems_and_keeps_going(project):
     import threading
 
-    from handout_builder.watch import watch
+    from handout_builder.build.watch import watch
 
     lines: list[str] = []
     stop = threading.Event()

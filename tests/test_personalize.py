@@ -17,7 +17,8 @@ from pypdf.generic import ByteStringObject, DictionaryObject, ArrayObject, Strea
 
 from conftest import pdf_text, run
 from handout_builder.problems import BuildFailed
-from handout_builder.personalize import MAX_NAME, Personalizer, check_request
+from handout_builder.deliver.patient import MAX_NAME, check_request
+from handout_builder.deliver.personalize import Personalizer
 
 PATIENT = "Zelda Quixotic-Farnsworth"
 PLAN = "Apply a thin layer twice a day.\nStop if the skin burns."
@@ -71,9 +72,17 @@ def personalizer(tmp_path_factory):
 
 
 def request_for(personalizer, **values):
+    """The checked request (or None) and each problem's message; `fields` of the last call holds the field
+    each problem was reported for."""
     problems: list[str] = []
+    request_for.fields = []
+
+    def report(field: str, message: str) -> None:
+        request_for.fields.append(field)
+        problems.append(message)
+
     request = check_request({"slug": "testinib", **values}, personalizer.slugs, personalizer.langs,
-                            date(2030, 1, 1), problems.append)
+                            date(2030, 1, 1), report)
     return request, problems
 
 
@@ -140,7 +149,7 @@ def test_an_output_file_named_after_the_patient_is_refused(project):
     result = run("personalize", "testinib", "--patient", "Ann Lee", "-o", str(project / "ann lee.pdf"),
                  project=project)
     assert result.exit_code == 1
-    assert "command line: the output file name contains the patient's name" in result.output
+    assert "--output: error: the output file name contains the patient's name" in result.output
     assert not (project / "ann lee.pdf").exists()
 
 
@@ -163,6 +172,7 @@ def test_fields_that_cannot_be_printed_are_refused_clearly(personalizer, field, 
     request, problems = request_for(personalizer, **values)
     assert request is None
     assert problems == [message]
+    assert request_for.fields == [field]  # the app shows the message beside this field
 
 
 HOSTILE = {

@@ -15,8 +15,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import run
-from handout_builder.build import Edition
-from handout_builder.printing import pdf_for_printing
+from handout_builder.editions import Edition
+from handout_builder.deliver.printing import pdf_for_printing
 
 QUEUE = "handouts-pdf"
 CUPS_PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
@@ -147,8 +147,8 @@ def test_print_uses_the_default_printer_and_fails_cleanly_on_an_unknown_one(proj
     assert run("build", "about-patches", project=project).exit_code == 0
     result = run("print", "about-patches", "--printer", "no-such-printer", project=project)
     assert result.exit_code == 1
-    assert "print: could not print to 'no-such-printer': " in result.output
-    assert result.output.endswith("1 problem in 1 file; nothing was printed.\n")
+    assert "the printer: error: could not print to 'no-such-printer': " in result.output
+    assert result.output.endswith("1 problem with the printer; nothing was printed.\n")
 
     subprocess.run(["lpadmin", "-d", QUEUE], check=True, capture_output=True)
     folder = cups_pdf_folder()
@@ -165,8 +165,9 @@ def test_print_without_cups_says_so(project, monkeypatch, tmp_path):
     result = run("print", "testinib", project=project)
     assert result.exit_code == 1
     assert result.output == (
-        "print: CUPS is not installed on this computer (no `lp` command): install cups-client, or open "
-        "out/index.html and print the PDF from the browser\n1 problem in 1 file; nothing was printed.\n")
+        "the printer: error: CUPS is not installed on this computer (no `lp` command): install cups-client, or "
+        "open out/index.html and print the PDF from the browser [print]\n"
+        "1 problem with the printer; nothing was printed.\n")
     assert not (project / "out").exists()
 
 
@@ -175,14 +176,15 @@ def test_print_with_no_printer_says_how_to_name_one(project, monkeypatch):
     monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{free_port()}")  # nothing listens there
     result = run("print", "testinib", project=project)
     assert result.exit_code == 1
-    assert "print: no printer was named and CUPS has no default printer: pass --printer NAME" in result.output
+    assert ("the printer: error: no printer was named and CUPS has no default printer: pass --printer NAME"
+            in result.output)
     assert not (project / "out").exists()
 
 
 def test_a_stale_or_altered_pdf_is_rebuilt_before_printing(project):
     log = []
     built = []  # the lines that say a file was written: the PDF and the manifest, per build
-    edition = Edition("en", "a4", "regular")
+    edition = Edition("en", "a4")
 
     def record(line: str) -> None:
         log.append(line)

@@ -11,8 +11,11 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import make_project, pdf_text, run
-from handout_builder.grayscale import AA_CONTRAST, contrast, luminance, to_grey
-from handout_builder.imposition import creep_shift, sheet_order
+from handout_builder.content.contrast import BODY_TEXT as AA_CONTRAST
+from handout_builder.content.contrast import contrast_ratio as contrast
+from handout_builder.content.contrast import relative_luminance as luminance
+from handout_builder.render.grayscale import to_grey
+from handout_builder.pdf.imposition import creep_shift, sheet_order
 
 BLEED = 9.0  # 0.125 in
 A4_BLEED = 3 / 25.4 * 72
@@ -265,6 +268,6 @@ def test_a_flap_too_full_is_refused_not_cut_off(project):
     topic.write_text(topic.read_text().replace("  - A patch gets red or sore.\n", many))
     result = run("build", "--leaflet", project=project)
     assert result.exit_code == 1
-    assert result.stderr.startswith("the leaflet: the leaflet came out on 3 sides instead of 2: the 'call us "
+    assert result.stderr.startswith("the leaflet: error: the leaflet came out on 3 sides instead of 2: the 'call us "
                                     "if' flap or the inside's summaries and medicines are too long")
     assert not (project / "out").exists()

@@ -45,14 +45,15 @@ def listener():
 ])
 def test_content_image_outside_the_assets_is_refused(project, src, reason):
     edit(project, TOPIC, "We can treat it.", f"We can treat it.\n\n![A patch]({src})")
-    assert problems_of(project) == [f"{TOPIC}:24: image {src} is refused: {reason}"]
+    assert problems_of(project) == [f"{TOPIC}:24: error: image {src} is refused: {reason} [image]"]
 
 
 def test_content_image_url_is_refused_and_not_fetched(project, listener):
     src = f"{listener.url}/patch.svg"
     edit(project, TOPIC, "We can treat it.", f"We can treat it.\n\n![A patch]({src})")
     assert problems_of(project) == [
-        f"{TOPIC}:24: image {src} is refused: images must be files in handouts/images/, named by a relative path"]
+        f"{TOPIC}:24: error: image {src} is refused: images must be files in handouts/images/, named by a "
+        "relative path [image]"]
     assert listener.connections() == 0
 
 
@@ -63,7 +64,7 @@ def test_content_image_url_is_refused_and_not_fetched(project, listener):
 ])
 def test_brand_logo_outside_the_brand_folder_is_refused(project, logo, reason):
     edit(project, BRAND, 'logo = "logo.svg"', f'logo = "{logo}"')
-    assert problems_of(project) == [f"{BRAND}:7: logo {logo!r} is refused: {reason}"]
+    assert problems_of(project) == [f"{BRAND}:7: error: logo {logo!r} is refused: {reason} [schema]"]
 
 
 def test_urls_inside_an_svg_logo_are_refused_and_not_fetched(project, listener):
@@ -84,10 +85,10 @@ def test_urls_in_stylesheets_are_refused_and_not_fetched(project, listener):
                    "h1 { background: url(file:///etc/hostname); }\n")
     problems = problems_of(project, "build", "testinib")
     assert problems == [
-        "handouts/drugs/testinib.en.yaml: refused to fetch file:///etc/hostname: only files in the "
-        "project's styles/, handouts/images/ and the brand file's folder are read",
-        f"handouts/drugs/testinib.en.yaml: refused to fetch {listener.url}/bg.png: only files in the "
-        "project's styles/, handouts/images/ and the brand file's folder are read"]
+        "handouts/drugs/testinib.en.yaml: error: refused to fetch file:///etc/hostname: only files in the "
+        "project's styles/, handouts/images/ and the brand file's folder are read [fetch]",
+        f"handouts/drugs/testinib.en.yaml: error: refused to fetch {listener.url}/bg.png: only files in the "
+        "project's styles/, handouts/images/ and the brand file's folder are read [fetch]"]
     assert listener.connections() == 0
 
 
@@ -103,7 +104,7 @@ def test_markup_in_content_is_text_not_html(project):
 
 
 def test_the_fetcher_only_serves_the_asset_folders(project, tmp_path):
-    from handout_builder.pdf import asset_roots, make_fetcher
+    from handout_builder.pdf.engine import asset_roots, make_fetcher
 
     refused: list[str] = []
     fetcher = make_fetcher(asset_roots(project, project / BRAND), refused)

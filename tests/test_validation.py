@@ -33,99 +33,99 @@ def problems_of(project: Path, *args: str) -> list[str]:
 def test_malformed_front_matter(project):
     edit(project, TOPIC, "title: About patches", "title: [About patches")
     assert problems_of(project) == [
-        f"{TOPIC}:3: invalid YAML: expected ',' or ']', but got ':' "
-        "(while parsing a flow sequence started on line 2)"]
+        f"{TOPIC}:3: error: invalid YAML: expected ',' or ']', but got ':' "
+        "(while parsing a flow sequence started on line 2) [yaml]"]
 
 
 def test_front_matter_not_closed(project):
     path = project / TOPIC
     path.write_text(path.read_text().replace("---\n", "", 1))
     assert problems_of(project)[0] == (
-        f"{TOPIC}:1: a topic starts with front matter: a '---' line, the fields, and another '---' line")
+        f"{TOPIC}:1: error: a topic starts with front matter: a '---' line, the fields, and another '---' line [front-matter]")
 
 
 def test_malformed_brand_toml(project):
     edit(project, BRAND, 'phone = "(555) 010-0000"', 'phone = "(555) 010-0000')
-    assert problems_of(project) == [f"{BRAND}:3: invalid TOML: Illegal character '\\n'"]
+    assert problems_of(project) == [f"{BRAND}:3: error: invalid TOML: Illegal character '\\n' [toml]"]
 
 
 def test_empty_drug_file(project):
     (project / DRUG).write_text("")
-    assert problems_of(project) == [f"{DRUG}:1: no fields found: the file (or front matter) is empty"]
+    assert problems_of(project) == [f"{DRUG}:1: error: no fields found: the file (or front matter) is empty [schema]"]
 
 
 def test_missing_required_field(project):
     edit(project, TOPIC, "summary: Patches are pale areas of skin [@test-review].\n", "")
-    assert problems_of(project) == [f"{TOPIC}:2: missing required field 'summary' (text)"]
+    assert problems_of(project) == [f"{TOPIC}:2: error: missing required field 'summary' (text) [schema]"]
 
 
 def test_missing_required_field_in_a_nested_table(project):
     edit(project, DRUG, "    as_of: 2026-02-03\n", "")
-    assert problems_of(project) == [f"{DRUG}:20: missing required field 'as_of' in 'status.eu' "
-                                    "(a date, YYYY-MM-DD)"]
+    assert problems_of(project) == [f"{DRUG}:20: error: missing required field 'as_of' in 'status.eu' "
+                                    "(a date, YYYY-MM-DD) [schema]"]
 
 
 def test_unknown_key(project):
     edit(project, DRUG, "maker: Test Pharma", "maker: Test Pharma\ncolour: blue")
     [problem] = problems_of(project)
-    assert problem.startswith(f"{DRUG}:4: unknown field 'colour' (known fields: ")
+    assert problem.startswith(f"{DRUG}:4: error: unknown field 'colour' (known fields: ")
     assert "boxed_warning" in problem
 
 
 def test_unknown_key_in_brand_file(project):
     edit(project, BRAND, 'accent = "#a33d00"', 'accent = "#a33d00"\nbackground = "#ffffff"')
     [problem] = problems_of(project)
-    assert problem == (f"{BRAND}:12: unknown field 'background' in 'colors' (known fields: accent, primary)")
+    assert problem == (f"{BRAND}:12: error: unknown field 'background' in 'colors' (known fields: accent, primary) [schema]")
 
 
 def test_wrong_type(project):
     edit(project, TOPIC, "reviewed_on: 2026-10-01", "reviewed_on: October 2026")
     assert problems_of(project) == [
-        f"{TOPIC}:12: 'reviewed_on' must be a date written YYYY-MM-DD, found 'October 2026'"]
+        f"{TOPIC}:12: error: 'reviewed_on' must be a date written YYYY-MM-DD, found 'October 2026' [schema]"]
 
 
 def test_value_not_in_choices(project):
     edit(project, DRUG, "    vitiligo: approved", "    vitiligo: yes please")
     assert problems_of(project) == [
-        f"{DRUG}:16: 'vitiligo' must be one of: approved, under review, not approved; found 'yes please'"]
+        f"{DRUG}:16: error: 'vitiligo' must be one of: approved, under review, not approved; found 'yes please' [schema]"]
 
 
 def test_duplicate_key(project):
     edit(project, DRUG, "maker: Test Pharma", "maker: Test Pharma\nmaker: Other Pharma")
-    assert problems_of(project) == [f"{DRUG}:4: invalid YAML: duplicate key 'maker'"]
+    assert problems_of(project) == [f"{DRUG}:4: error: invalid YAML: duplicate key 'maker' [yaml]"]
 
 
 def test_unknown_source(project):
     edit(project, TOPIC, "Treatment can help [@test-label]", "Treatment can help [@no-such-source]")
-    assert problems_of(project) == [f"{TOPIC}:6: unknown source 'no-such-source': add it to sources.yaml"]
+    assert problems_of(project) == [f"{TOPIC}:6: error: unknown source 'no-such-source': add it to sources.yaml [citation]"]
 
 
 def test_malformed_citation(project):
     edit(project, TOPIC, "Treatment can help [@test-label]", "Treatment can help [@Test Label]")
     assert problems_of(project) == [
-        f"{TOPIC}:6: malformed citation [@Test Label]: write [@source-id] or [@one; @two]"]
+        f"{TOPIC}:6: error: malformed citation [@Test Label]: write [@source-id] or [@one; @two] [citation]"]
 
 
 def test_unknown_slug_on_the_command_line(project):
     assert problems_of(project, "build", "no-such-handout") == [
-        "command line: unknown handout 'no-such-handout' (known: about-patches, testinib)"]
+        "SLUG: error: unknown handout 'no-such-handout' in 'en' (known: about-patches, testinib) [unknown-handout]"]
 
 
 def test_unknown_slug_in_the_brochure_order(project):
     edit(project, BRAND, 'topics = ["about-patches"]', 'topics = ["about-patches", "nope"]')
     assert problems_of(project) == [
-        f"{BRAND}:16: [brochure] topics names unknown topic 'nope' (known: about-patches)"]
+        f"{BRAND}:16: error: [brochure] topics names unknown topic 'nope' (known: about-patches) [schema]"]
 
 
 def test_missing_logo(project):
     (project / "handouts/logo.svg").unlink()
-    assert problems_of(project) == [f"{BRAND}:7: logo file not found: logo.svg"]
+    assert problems_of(project) == [f"{BRAND}:7: error: logo file not found: logo.svg [missing-file]"]
 
 
 def test_missing_image(project):
     edit(project, TOPIC, "We can treat it.", "We can treat it.\n\n![A patch](images/nope.svg)")
     assert problems_of(project) == [
-        f"{TOPIC}:24: image images/nope.svg not found (SVG or PNG files in handouts/images/)"]
+        f"{TOPIC}:24: error: image images/nope.svg not found (SVG or PNG files in handouts/images/) [image]"]
 
 
 def test_image_without_alt_text(project):
@@ -134,39 +134,39 @@ def test_image_without_alt_text(project):
         '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
     edit(project, TOPIC, "We can treat it.", "We can treat it.\n\n![](images/patch.svg)")
     assert problems_of(project) == [
-        f"{TOPIC}:24: image images/patch.svg has no alt text: write ![what it shows](images/patch.svg)"]
+        f"{TOPIC}:24: error: image images/patch.svg has no alt text: write ![what it shows](images/patch.svg) [alt-text]"]
 
 
 def test_link_in_body(project):
     edit(project, TOPIC, "We can treat it.", "We can [treat it](https://example.org).")
     assert problems_of(project) == [
-        f"{TOPIC}:22: links are not allowed in handout text (https://example.org): a printed page "
-        "cannot be clicked; put web addresses in sources.yaml"]
+        f"{TOPIC}:22: error: links are not allowed in handout text (https://example.org): a printed page "
+        "cannot be clicked; put web addresses in sources.yaml [link]"]
 
 
 def test_unknown_component(project):
     edit(project, TOPIC, "[[drug-table]]", "[[drug-chart]]")
-    assert problems_of(project) == [f"{TOPIC}:24: unknown component [[drug-chart]]; known: [[drug-table]], "
-                                    "[[jak-signal-diagram]], [[phototherapy-log]], [[questions-checklist]]"]
+    assert problems_of(project) == [f"{TOPIC}:24: error: unknown component [[drug-chart]]; known: [[drug-table]], "
+                                    "[[jak-signal-diagram]], [[phototherapy-log]], [[questions-checklist]] [component]"]
 
 
 def test_bad_colour(project):
     edit(project, BRAND, 'primary = "#204a87"', 'primary = "blue"')
-    assert problems_of(project) == [f"{BRAND}:10: colour 'primary' must be written #rrggbb, found 'blue'"]
+    assert problems_of(project) == [f"{BRAND}:10: error: colour 'primary' must be written #rrggbb, found 'blue' [schema]"]
 
 
 def test_bad_file_name(project):
     (project / "handouts/topics/Notes.txt").write_text("notes")
     assert problems_of(project) == [
-        "handouts/topics/Notes.txt: unexpected file name: content files are named <slug>.<language>.md, "
-        "e.g. what-is-vitiligo.en.md (slug: lowercase letters, digits and hyphens)"]
+        "handouts/topics/Notes.txt: error: unexpected file name: content files are named <slug>.<language>.md, "
+        "e.g. what-is-vitiligo.en.md (slug: lowercase letters, digits and hyphens) [file-name]"]
 
 
 def test_broken_template_variable(project):
     edit(project, "templates/partials/topic.html.j2", "{{ handout.title }}</h1>", "{{ handout.titel }}</h1>")
     assert problems_of(project) == [
-        "templates/partials/topic.html.j2:3: undefined template variable: "
-        "'handout_builder.model.Topic object' has no attribute 'titel'"]
+        "templates/partials/topic.html.j2:3: error: undefined template variable: "
+        "'handout_builder.model.Topic object' has no attribute 'titel' [template]"]
 
 
 def test_css_warning_is_a_problem(project):
@@ -174,7 +174,7 @@ def test_css_warning_is_a_problem(project):
         (project / "styles/components.css").read_text() + "\nh1 { colr: red; }\n")
     [problem] = problems_of(project)
     line = len((project / "styles/components.css").read_text().splitlines())
-    assert problem == f"styles/components.css:{line}: CSS: Ignored `colr: red` at {line}:6, unknown property."
+    assert problem == f"styles/components.css:{line}: error: CSS: Ignored `colr: red` at {line}:6, unknown property. [css]"
 
 
 def test_every_problem_is_reported_at_once(project):
@@ -183,8 +183,8 @@ def test_every_problem_is_reported_at_once(project):
     result = run("build", project=project)
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
-        f"{DRUG}:5: 'route' must be one of: topical, oral; found 'nasal'",
-        f"{TOPIC}:12: 'reviewed_on' must be a date written YYYY-MM-DD, found 'soon'",
+        f"{DRUG}:5: error: 'route' must be one of: topical, oral; found 'nasal' [schema]",
+        f"{TOPIC}:12: error: 'reviewed_on' must be a date written YYYY-MM-DD, found 'soon' [schema]",
         "2 problems in 2 files; nothing was built.",
     ]
 
@@ -193,7 +193,7 @@ def test_check_reports_the_same_problems_without_writing(project):
     edit(project, DRUG, "route: topical", "route: nasal")
     result = run("check", project=project)
     assert result.exit_code == 1
-    assert f"{DRUG}:5: 'route' must be one of: topical, oral; found 'nasal'" in result.stderr
+    assert f"{DRUG}:5: error: 'route' must be one of: topical, oral; found 'nasal' [schema]" in result.stderr
     assert not (project / "out").exists()
 
 
@@ -210,9 +210,9 @@ def test_no_project_folder(tmp_path):
     result = run("build", project=tmp_path)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"{tmp_path}: no project folder found here or above (one holding handouts/, templates/ and "
-        "styles/); run inside it or pass --project DIR",
-        "1 problem in 1 file; nothing was done."]
+        f"--project: error: no project folder found in {tmp_path} or above (one holding handouts/, templates/ "
+        "and styles/); run inside it or pass --project DIR [no-project]",
+        "1 problem with --project; nothing was done."]
 
 
 @pytest.mark.parametrize("command", ["build", "check", "list"])
@@ -224,18 +224,18 @@ def test_help_on_every_command(command):
 
 def test_a_leaflet_call_us_if_item_must_be_one_of_the_topics_own(project):
     edit(project, TOPIC, "reviewed_by:", "leaflet:\n  call_us_if:\n    - A patch gets itchy.\nreviewed_by:")
-    assert problems_of(project) == [f"{TOPIC}:13: leaflet.call_us_if item 'A patch gets itchy.' is not one of "
-                                    "this topic's call_us_if items: copy the item exactly"]
+    assert problems_of(project) == [f"{TOPIC}:13: error: leaflet.call_us_if item 'A patch gets itchy.' is not one of "
+                                    "this topic's call_us_if items: copy the item exactly [leaflet]"]
 
 
 def test_unknown_key_in_a_topics_leaflet_table(project):
     edit(project, TOPIC, "reviewed_by:", "leaflet:\n  blurb: Short.\nreviewed_by:")
-    assert problems_of(project) == [f"{TOPIC}:12: unknown field 'blurb' in 'leaflet' "
-                                    "(known fields: call_us_if, summary)"]
+    assert problems_of(project) == [f"{TOPIC}:12: error: unknown field 'blurb' in 'leaflet' "
+                                    "(known fields: call_us_if, summary) [schema]"]
 
 
 def test_source_year_is_optional_but_must_be_a_year(project):
     edit(project, "handouts/sources.yaml", "  year: 2024\n", "")  # an undated source is fine
     edit(project, "handouts/sources.yaml", "  year: 2025", "  year: twenty")
     assert problems_of(project) == [
-        "handouts/sources.yaml:4: 'year' must be a whole number of at least 1900, found 'twenty'"]
+        "handouts/sources.yaml:4: error: 'year' must be a whole number of at least 1900, found 'twenty' [schema]"]

@@ -16,8 +16,8 @@ def figure_alts(path) -> list[str]:
 
 
 def test_trial_chart_is_laid_out_from_the_drug_data():
-    from handout_builder.charts import BAR_SPACE, trial_chart
-    from handout_builder.content import load_library
+    from handout_builder.render.charts import BAR_SPACE, trial_chart
+    from handout_builder.content.library import load_library
 
     chart = trial_chart(load_library(REPO).drugs["ruxolitinib-cream"])
     bars = [(g.heading, b.label, b.value, b.length) for g in chart.groups for b in g.bars]

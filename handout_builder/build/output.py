@@ -1,0 +1,112 @@
+"""Build stage: write files atomically and keep the output folder's manifest.json in step with what is on
+disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+CATALOG = "index.html"  # the front desk's page (catalog.py)
+LOCK = ".build.lock"
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One built PDF, as scripts and the catalog read it from manifest.json."""
+
+    slug: str
+    kind: str  # one of editions.KINDS
+    lang: str
+    paper: str
+    variant: str  # editions.Variant.name: regular, large-print, ...
+    path: str  # relative to the output folder, with forward slashes
+    title: str
+    reviewed_on: str
+    pages: int
+    bytes: int
+    sha256: str
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename it into place: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def entry_for(data: bytes, **fields) -> ManifestEntry:
+    return ManifestEntry(bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), **fields)
+
+
+def read_manifest(out_dir: Path) -> list[ManifestEntry]:
+    try:
+        raw = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return [ManifestEntry(**item) for item in raw]
+    except (FileNotFoundError, ValueError, TypeError):
+        return []  # a missing or foreign manifest is rebuilt from this build's outputs
+
+
+def update_manifest(out_dir: Path, written: list[ManifestEntry]) -> list[ManifestEntry]:
+    """Merge this build's entries into the manifest, keeping earlier entries whose files still exist."""
+    new_paths = {e.path for e in written}
+    kept = [e for e in read_manifest(out_dir) if e.path not in new_paths and (out_dir / e.path).is_file()]
+    entries = sorted([*kept, *written], key=lambda e: e.path)
+    _write_manifest(out_dir, entries)
+    return entries
+
+
+def _write_manifest(out_dir: Path, entries: list[ManifestEntry]) -> None:
+    text = json.dumps([asdict(e) for e in entries], indent=2, ensure_ascii=False) + "\n"
+    write_atomic(out_dir / MANIFEST, text.encode("utf-8"))
+
+
+@contextmanager
+def build_lock(out_dir: Path):
+    """Hold an exclusive lock on the output folder: a second build into it waits for the first, so two
+    builds never interleave their files, manifest and fingerprints."""
+    import fcntl
+
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(out_dir / LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # the kernel drops it if the build is killed
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except BaseException:
+        # A first build that failed (e.g. a WeasyPrint problem) leaves no output folder behind.
+        if created and [p.name for p in out_dir.iterdir()] == [LOCK]:
+            (out_dir / LOCK).unlink()
+            out_dir.rmdir()
+        raise
+
+
+def retract(out_dir: Path, paths: set[str]) -> None:
+    """Drop entries from the manifest before their files are replaced, so that at every moment (even
+    after a kill) each manifest entry describes the file on disk."""
+    entries = read_manifest(out_dir)
+    if any(e.path in paths for e in entries):
+        _write_manifest(out_dir, [e for e in entries if e.path not in paths])
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Delete temporary files a killed build left behind (call with the build lock held)."""
+    for temp in out_dir.rglob(".*.tmp"):
+        temp.unlink(missing_ok=True)

@@ -1,0 +1,2 @@
+"""Deliver stage: to patients and printers: patient fields, personalised copies, CSV batches, email,
+printing."""

@@ -1,0 +1,204 @@
+"""Deliver stage: one patient's name and plan on a handout, rendered and optionally encrypted in
+memory. The patient's data goes into the PDF's page content and nowhere else: not the file name, the
+metadata, a log line, an error message or a file on disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ..build.fingerprint import Inputs, content_version
+from ..build.plan import Settings
+from ..content.library import load_library
+from ..content.project import languages
+from ..editions import PAPERS
+from ..pdf.encryption import encrypt
+from ..pdf.engine import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
+from ..problems import BuildFailed, Problem, Problems
+from ..render.renderer import Renderer
+from .patient import Personal, Request, check_request
+
+# Laid-out handouts a process keeps for the plan sheets in front of them (a batch groups its rows by
+# handout edition; a few are enough).
+LAYOUTS_KEPT = 6
+
+
+class Personalizer:
+    """Loads a project once, then renders personalised handouts from it (one per batch worker).
+
+    A personalised handout is a plan sheet (the patient's name and plan, one page) in front of the
+    clinic's standard handout. The handout is laid out once per process and edition, and its pages are
+    written again behind each patient's sheet: laying out a 4-page handout costs about four times what
+    writing it does, and the sheet is a single short page.
+    """
+
+    def __init__(self, root: Path, brand_file: Path | None = None):
+        self.root = root
+        self.brand_file = brand_file
+        self.langs = tuple(languages(root)) or ("en",)
+        self._renderers: dict[str, Renderer] = {}
+        library = self.library  # the first language: checks the content and the brand file now
+        self.refused: list[str] = []
+        self.fetcher = make_fetcher(asset_roots(root, library.clinic.brand_file), self.refused)
+        # Patient fields are text, never a URL WeasyPrint fetches: only project assets are shared.
+        problems = Problems(root)
+        self.assets = SharedAssets(self.fetcher, check_stylesheets(root, self.fetcher, problems))
+        problems.raise_if_any()
+        # Handouts laid out without patient data, by Request.layout_key, least recently used first.
+        self._layouts: OrderedDict[tuple, object] = OrderedDict()
+
+    def renderer(self, lang: str) -> Renderer:
+        """The renderer of one language, its content loaded and checked on first use."""
+        if lang not in self._renderers:
+            self._renderers[lang] = Renderer(load_library(self.root, self.brand_file, lang), Problems(self.root))
+        return self._renderers[lang]
+
+    @property
+    def library(self):
+        """The library of the project's first language (English): the clinic, the brand file."""
+        return self.renderer(self.langs[0]).library
+
+    def slugs(self, lang: str) -> set[str]:
+        return {h.slug for h in self.renderer(lang).library.handouts}
+
+    def close(self) -> None:
+        """Remove the folder WeasyPrint copies the @font-face fonts to. It does so itself only when its
+        FontConfiguration is garbage collected, which a forked batch worker never is (it ends with
+        os._exit). Renders no more afterwards; the library stays usable."""
+        self._layouts.clear()
+        self.assets.close()
+
+    def render(self, request: Request) -> tuple[bytes, int]:
+        """The PDF bytes and page count; BuildFailed if a template or WeasyPrint problem came up."""
+        problems = Problems(self.root)
+        renderer = self.renderer(request.lang)
+        renderer.problems = problems  # this request's problems, not an earlier one's
+        handout = renderer.library.handout(request.slug)
+        what = problems.display(handout.path)
+        data = pages = None
+        handout_layout = self._handout_layout(request, renderer, what, problems)
+        if handout_layout is not None:
+            html = renderer.plan_sheet(request.slug, PAPERS[request.paper], request.variant, request.personal,
+                                       len(handout_layout.pages))
+            sheet = self._lay_out(html, what, problems) if html else None
+            if sheet is not None and len(sheet.pages) > 1:
+                problems.add(what, None, f"the plan sheet takes {len(sheet.pages)} pages; a plan must fit on "
+                             "one: shorten the plan (fewer lines)", code="plan-too-long")
+            if not problems:
+                combined = handout_layout.copy([sheet.pages[0], *handout_layout.pages])
+                data = write(combined, self.refused, what, problems)
+                pages = len(combined.pages)
+        if problems:
+            raise BuildFailed(_without_patient_data(problems.items, request.personal))
+        if request.password:
+            data = encrypt(data, request.password)
+        return data, pages
+
+    def render_rows(self, requests: list[Request]) -> list[tuple[bytes | None, list[Problem]]]:
+        """Each request's PDF, or None and its problems: a bad row does not stop the others."""
+        rendered = []
+        for request in requests:
+            try:
+                rendered.append((self.render(request)[0], []))
+            except BuildFailed as failure:
+                rendered.append((None, failure.problems))
+        return rendered
+
+    def _handout_layout(self, request: Request, renderer: Renderer, what: str, problems: Problems):
+        """The handout laid out for the request's edition, without patient data; None on a problem."""
+        key = request.layout_key
+        if key in self._layouts:
+            self._layouts.move_to_end(key)
+            return self._layouts[key]
+        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant,
+                                content_version=self._content_version(request, renderer))
+        if not html:
+            return None
+        layout = self._lay_out(html, what, problems)
+        if problems:
+            return None
+        self._layouts[key] = layout
+        while len(self._layouts) > LAYOUTS_KEPT:
+            self._layouts.popitem(last=False)
+        return layout
+
+    def _content_version(self, request: Request, renderer: Renderer) -> str:
+        """The version the shared build prints on this handout: the pages behind the plan sheet trace
+        to the same sources as the front desk's copy."""
+        inputs = Inputs(self.root, self.brand_file, request.lang)
+        kind = renderer.library.handout(request.slug).kind
+        return content_version(inputs.fingerprint(request.slug, kind, *Settings().options(kind, request.edition)))
+
+    def _lay_out(self, html: str, what: str, problems: Problems):
+        html, reuse = self.assets.reuse(html)
+        return lay_out(html, self.root, self.fetcher, self.refused, what, problems, reuse=reuse)
+
+
+NO_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: ".*" \((U\+[0-9A-F]+)\)')
+
+
+def _without_patient_data(problems: list[Problem], personal: Personal) -> list[Problem]:
+    """WeasyPrint's messages quote the text they choke on: say which field and character instead."""
+    fields = {"patient": personal.patient, "prescriber": personal.prescriber, "plan": personal.plan}
+    cleaned = []
+    for problem in problems:
+        message = problem.message
+        match = NO_GLYPH.search(message)
+        if match:
+            char = chr(int(match[1][2:], 16))
+            field = next((name for name, value in fields.items() if char in value), "a field")
+            message = (f"{field} contains {match[1]}, which no installed font can print (it would show "
+                       "as an empty box); write it another way")
+        for value in fields.values():
+            if value:
+                message = message.replace(value, "[patient data]")
+        cleaned.append(Problem(problem.path, problem.line, message, problem.code, problem.severity,
+                               problem.in_file))
+    return cleaned
+
+
+# How the command line names each patient field.
+OPTIONS = {"slug": "SLUG", "patient": "--patient", "prescriber": "--prescriber", "plan": "--plan",
+           "next_visit": "--next-visit", "lang": "--lang", "paper": "--paper", "large_print": "--large-print",
+           "password": "--password"}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A personalised copy written to disk: what `personalize` tells the user."""
+
+    path: Path
+    pages: int
+    encrypted: bool
+
+    def describe(self) -> str:
+        return f"wrote {self.path} ({self.pages} page{'s' if self.pages != 1 else ''}); " + (
+            "encrypted with AES-256" if self.encrypted else
+            "not encrypted: no password given (use --password before emailing it)")
+
+
+def personalize(root: Path, values: dict[str, str | None], output: Path, brand_file: Path | None = None
+                ) -> Written:
+    """One personalised handout from command-line values, written to `output` (atomically); BuildFailed
+    names the bad options."""
+    from ..build.output import write_atomic
+
+    personalizer = Personalizer(root, brand_file)
+    problems = Problems(root)
+    request = check_request(values, personalizer.slugs, personalizer.langs, date.today(),
+                            lambda field, message: problems.about(OPTIONS.get(field, field), message,
+                                                                   code="patient-field"))
+    if request and len(request.personal.patient) > 1 and request.personal.patient.casefold() in str(output).casefold():
+        problems.about("--output", "the output file name contains the patient's name: name the file by "
+                        "handout (e.g. the slug), so the name stays inside the PDF", code="patient-field")
+    problems.raise_if_any()
+    try:
+        data, pages = personalizer.render(request)
+    finally:
+        personalizer.close()
+    write_atomic(output, data)
+    return Written(output, pages, bool(request.password))

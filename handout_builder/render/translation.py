@@ -1,0 +1,70 @@
+"""Render stage: the templates' fixed strings from gettext catalogs, and dates in the reader's language.
+
+The catalogs are the project's locales/<lang>/LC_MESSAGES/messages.po (extracted from templates/ with
+`pybabel extract -F babel.cfg`). They are compiled in memory when loaded, so there is no build step and
+no generated .mo file to commit or to forget to refresh. English is the templates' source language.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date, format_skeleton
+from babel.support import NullTranslations, Translations
+
+from ..editions import SOURCE_LANGUAGE
+from ..problems import Problems
+
+
+def catalog_path(root: Path, lang: str) -> Path:
+    return root / "locales" / lang / "LC_MESSAGES" / "messages.po"
+
+
+def translations(root: Path, lang: str, problems: Problems) -> NullTranslations:
+    """The catalog for `lang`; a missing one is a problem (a Spanish edition with English headings is
+    worse than none). English needs none."""
+    if lang == SOURCE_LANGUAGE:
+        return NullTranslations()
+    path = catalog_path(root, lang)
+    if not path.is_file():
+        problems.add(path, None, f"no translation catalog for '{lang}': the templates' headings and labels "
+                     "cannot be translated", code="translation")
+        return NullTranslations()
+    return _compiled(path, path.stat().st_mtime_ns, problems)
+
+
+@cache
+def _load(path: Path, mtime_ns: int) -> tuple[Translations, tuple[tuple[int | None, str], ...]]:
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as po:
+        catalog = read_po(po)
+    untranslated = tuple((message.lineno, message.id) for message in catalog
+                         if message.id and (not message.string or message.fuzzy))
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)  # fuzzy entries are left out, as msgfmt does
+    compiled.seek(0)
+    return Translations(compiled), untranslated
+
+
+def _compiled(path: Path, mtime_ns: int, problems: Problems) -> Translations:
+    compiled, untranslated = _load(path, mtime_ns)
+    for line, message_id in untranslated:
+        # An untranslated string would print in English in the middle of a Spanish handout.
+        shown = message_id if isinstance(message_id, str) else message_id[0]
+        problems.add(path, line, f"untranslated (or fuzzy) string: {shown!r}", code="translation")
+    return compiled
+
+
+def month_year(value: date, lang: str = SOURCE_LANGUAGE) -> str:
+    """"November 2026", "noviembre de 2026"."""
+    return format_skeleton("yMMMM", value, locale=lang)
+
+
+def long_date(value: date, lang: str = SOURCE_LANGUAGE) -> str:
+    """"November 22, 2026", "22 de noviembre de 2026"."""
+    return format_date(value, format="long", locale=lang)
