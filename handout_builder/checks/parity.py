@@ -111,7 +111,7 @@ def _facts(original: Handout, translated: Handout):
     """The facts a translation must not change: the emergency risks a handout names; a drug's approval
     status and dates, its boxed warning and its trial figures. (Topics carry their other facts in prose;
     their sources are compared instead.)"""
-    yield "emergency", list(_risk_ids(original)) or "none", list(_risk_ids(translated)) or "none"
+    yield "emergency", ", ".join(_risk_ids(original)) or "none", ", ".join(_risk_ids(translated)) or "none"
     if not isinstance(original, Drug) or not isinstance(translated, Drug):
         return
     for region in ("us", "eu"):
