@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class Notes:
         return Markup(TERM_MARK.sub(self._term, html))
 
     def _term(self, match: re.Match) -> str:
-        term = match[1]
+        term = html.unescape(match[1])  # the marker holds the glossary key escaped ("Crohn&#39;s disease")
         if term in self.terms_used:
             return match[2]
         self.terms_used.append(term)
@@ -96,6 +97,7 @@ class Renderer:
         self.env.install_gettext_translations(translations, newstyle=True)
         self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
+        self.env.filters["or_list"] = lambda items: translation.or_list(items, lang)
         self.env.filters["page_counter_css"] = page_counter_css
         self.env.filters["trial_chart"] = lambda drug, large_print=False: trial_chart(drug, translations.gettext,
                                                                                   large_print)
