@@ -147,14 +147,16 @@ def check(ctx, brand, lang, pemat, strict, claims, as_json, today):
         raise click.UsageError("--json goes with --claims")
     root = _root(ctx)
     result = check_project(root, brand, chosen_languages(root, lang), _day(today), strict)
-    if as_json:
-        click.echo(json.dumps(result.ledger_rows(), indent=2, ensure_ascii=False))
-    for line in result.ledger() if claims and not as_json else [] if claims else result.figures(pemat):
+    if claims:
+        lines = [json.dumps(result.ledger_rows(), indent=2, ensure_ascii=False)] if as_json else result.ledger()
+    else:
+        lines = result.figures(pemat)
+    for line in lines:
         click.echo(line)
     result.problems.raise_if_any("the content needs work")
     for warning in result.problems.warnings:
         click.echo(str(warning), err=True)
-    click.echo("\n".join(result.passed()))
+    click.echo("\n".join(result.passed()), err=as_json)  # stdout stays JSON for scripts
 
 
 @cli.command(name="list")

@@ -89,7 +89,7 @@ def patterns_for(lang: str, clinic_name: str) -> Patterns | None:
         strength=_any(words.STRENGTH),
         people=_any(words.PEOPLE),
         dosing=_any(words.DOSING),
-        explained_after=re.compile("|".join(words.EXPLAINED_AFTER), re.IGNORECASE),
+        explained_after=re.compile(r"\s*(?:" + "|".join(words.EXPLAINED_AFTER) + ")", re.IGNORECASE),
         explained_before=re.compile("(?:" + "|".join(words.EXPLAINED_BEFORE) + r")$", re.IGNORECASE),
         everyday=frozenset(words.EVERYDAY),
         endings=words.ENDINGS,
@@ -251,7 +251,7 @@ def _hard_words(page: Page, library: Library, patterns: Patterns, threshold: flo
                 if not _ordinary(word, first=n == 0):
                     continue
                 key = word.lower()
-                if key in known or key in explained or key in reported:
+                if key in explained or key in reported or _forms(key, patterns.endings) & known:
                     continue
                 zipf = _rarest_part(key, library.lang, patterns.endings)
                 if zipf >= threshold:
@@ -264,6 +264,11 @@ def _hard_words(page: Page, library: Library, patterns: Patterns, threshold: flo
                 yield statement.line_of(word), (
                     f'"{word}" is not an everyday word (Zipf {zipf:.2f}, below {threshold:.1f}): use a '
                     "plainer word, explain it in the same sentence, or add it to the glossary")
+
+
+def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
+    """The word and the word without each inflection it may carry ("clots", "clot")."""
+    return {word} | {word[:-len(e)] for e in endings if word.endswith(e) and len(word) - len(e) >= 3}
 
 
 def _unaccented(word: str) -> str:
@@ -295,7 +300,7 @@ def _rarest_part(word: str, lang: str, endings: tuple[str, ...]) -> float:
     from wordfreq import zipf_frequency  # its word lists load on first use: only `check` needs them
 
     def common(part: str) -> float:
-        forms = [part] + [part[:-len(e)] for e in endings if part.endswith(e) and len(part) - len(e) >= 3]
+        forms = list(_forms(part, endings))
         # A pronoun joined to a Spanish verb brings a written accent ("pregúntele" is "pregunte" + "le").
         forms += [_unaccented(f) for f in forms]
         return max(zipf_frequency(form, lang) for form in forms)

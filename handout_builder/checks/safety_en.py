@@ -14,7 +14,7 @@ EMERGENCY_SIGNS = (
     r"fainting", r"(?:you |feel )faint(?:s|ed)?", r"pass(?:es|ed|ing)? out",
     r"swelling of (?:your |the )?(?:face|lips|tongue|throat)", r"swollen (?:face|lips|tongue|throat)",
     r"(?:face|lips|tongue|throat)(?:,? (?:or|and) (?:your )?(?:face|lips|tongue|throat))* (?:swells?|swelling)",
-    r"heart attacks?", r"strokes?", r"blood clots?", r"clots? in (?:your |the )?lungs?", r"pulmonary embol\w+",
+    r"heart attacks?", r"strokes?", r"(?:blood )?clots? in (?:your |the )?lungs?", r"blood clots?", r"pulmonary embol\w+",
     r"severe allergic reactions?", r"anaphyla\w+",
 )
 # Words that send the reader to the clinic (the clinic's own name is added by the rule).
@@ -51,6 +51,6 @@ EXPLAINED_AFTER = (r"\(", r",\s*(?:a|an|the|which|that is|or|also called|meaning
 EXPLAINED_BEFORE = (r"(?:called|named|known as|the word|the term)\s+(?:an?\s+|the\s+)?",)
 # Everyday words the frequency list ranks below the threshold: household words, said more than written.
 # Keep it short; a word here is one every adult reader knows.
-EVERYDAY = ("breastfeed", "pimples", "sunburn", "sunburned", "numbness")
+EVERYDAY = ("breastfeed", "pimple", "sunburn", "numbness", "droop")
 # Inflections taken off a word to find its commonest form in the frequency list.
 ENDINGS = ("s", "es", "ed", "d", "ing", "ness", "ly")

@@ -16,7 +16,7 @@ EMERGENCY_SIGNS = (
     r"(?:cara|garganta|labios|lengua) hinchad[oa]s?",
     r"ataques? al corazón", r"ataques? cardíacos?", r"infartos?",
     r"derrames? cerebral(?:es)?", r"accidentes? cerebrovascular(?:es)?", r"ictus",
-    r"coágulos?(?: de sangre)?", r"embolias? pulmonar(?:es)?",
+    r"coágulos?(?: de sangre)?(?: en (?:los |el )?pulm[oó]n(?:es)?)?", r"embolias? pulmonar(?:es)?",
     r"reacci(?:ón|ones) alérgicas? graves?", r"anafila\w+",
 )
 CALL_CLINIC = (
