@@ -77,6 +77,7 @@ def test_a_sentence_that_says_call_us_about_a_sign_is_an_error(project):
 
 
 def test_a_sign_named_in_a_handout_without_an_emergency_block_is_an_error_at_its_line(project):
+    plant(project, DRUG, "emergency: [stroke, heart-attack]\n", "")  # the sample drug's block goes
     line = plant(project, DRUG, "  text: Pills of this kind can cause serious infections [@test-label].\n",
                  "  text: >-\n    Pills of this kind can cause serious infections and\n"
                  "    blood clots in the lungs [@test-label].\n") + 2
@@ -86,8 +87,8 @@ def test_a_sign_named_in_a_handout_without_an_emergency_block_is_an_error_at_its
 
 
 def _plant_emergency_block(project: Path) -> None:
-    """The emergency block as a template might print it: "call us if" items that say 911 go in a box of
-    their own, class "emergency", above "Call us if"."""
+    """Content printed inside an emergency block: "call us if" items that say 911 go in a box of their own,
+    class "emergency", above "Call us if" (the real block prints the signs of emergency.<lang>.yaml)."""
     template = project / "templates/partials/actions.html.j2"
     text = template.read_text()
     block = ('  <section class="emergency"><h3>Call 911 (or your local emergency number)</h3><ul>\n'
@@ -109,10 +110,10 @@ def test_signs_in_the_emergency_block_and_signs_named_beside_one_pass(project):
 
 
 def test_an_emergency_block_that_does_not_say_911_does_not_count(project):
-    _plant_emergency_block(project)
-    (project / "templates/partials/actions.html.j2").write_text(
-        (project / "templates/partials/actions.html.j2").read_text().replace("Call 911 (or your local emergency "
-                                                                             "number)", "Be careful"))
+    template = project / "templates/partials/emergency.html.j2"
+    text = template.read_text()
+    assert "Call 911 (or your local emergency number) if" in text
+    template.write_text(text.replace("Call 911 (or your local emergency number) if", "Be careful if"))
     line = plant(project, DRUG, "Pills of this kind can cause serious infections",
                  "Pills of this kind can cause strokes and serious infections")
     assert problems(project, code="emergency-routing") == [
@@ -247,8 +248,8 @@ def test_use_and_pregnancy_facts_citing_only_secondary_sources_are_errors(projec
 
 def test_a_dose_in_a_topic_citing_only_news_is_an_error_and_with_the_label_passes(project):
     (project / SOURCES).write_text((project / SOURCES).read_text() + NEWS)
-    line = plant(project, TOPIC, "We can treat it.\n", "We can treat it. Testo is used twice a day "
-                 "[@test-news].\n")
+    line = plant(project, TOPIC, "We can treat it.\n", "We can treat it. Use no more than one 60 gram tube of "
+                 "Testo a week [@test-news].\n")
     assert problems(project, code="source-strength") == [
         f"{TOPIC}:{line}: error: a dosing statement cites no label or regulator source, only test-news "
         "(secondary): cite the drug's label or the FDA or EMA for what patients act on [source-strength]"]

@@ -8,8 +8,9 @@
   a product's strength; and trial percentages the chart would draw as decimals.
 - hard-word: a word rare in everyday language (wordfreq's Zipf scale below HARD_WORD_ZIPF), not in the
   glossary, not a drug, brand or maker name, and not explained in its sentence (or before, in the handout).
-- source-strength: a cited statement about dosing, use, monitoring, the boxed warning or pregnancy that
-  cites no label or regulator source (sources.yaml `kind`).
+- source-strength: a cited statement of how to use a drug, its monitoring, boxed warning or pregnancy, or
+  elsewhere one that gives a dose (an amount, outside approvals and a study's report), that cites
+  no label or regulator source (sources.yaml `kind`).
 Each language's words are in one module (safety_en.py, safety_es.py); a language with none is not checked.
 """
 
@@ -40,6 +41,8 @@ HARD_WORD_ZIPF = {"en": 3.0, "es": 2.5}
 STRICT_FIELDS = {"how_to_use": "how-to-use", "monitoring": "monitoring", "boxed_warning": "boxed-warning",
                  "pregnancy": "pregnancy"}
 STRONG_KINDS = ("label", "regulator")
+# Fields whose amounts are not doses to take: approvals (with their dates) and trial reports.
+NOT_DOSING = ("status", "other_uses", "what_to_expect", "results")
 YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 LETTERS = r"[^\W\d_]+"
 WORD = re.compile(rf"{LETTERS}(?:['’-]{LETTERS})*")
@@ -63,7 +66,8 @@ class Patterns:
     decimal_percent: re.Pattern
     strength: re.Pattern
     people: re.Pattern
-    dosing: re.Pattern
+    dose: re.Pattern
+    study: re.Pattern
     explained_after: re.Pattern
     explained_before: re.Pattern
     everyday: frozenset[str]
@@ -88,7 +92,8 @@ def patterns_for(lang: str, clinic_name: str) -> Patterns | None:
         decimal_percent=re.compile(rf"(?<![\w.,]){number}\s*(?:{'|'.join(words.PERCENT)})", re.IGNORECASE),
         strength=_any(words.STRENGTH),
         people=_any(words.PEOPLE),
-        dosing=_any(words.DOSING),
+        dose=_any(words.DOSE),
+        study=_any(words.STUDY),
         explained_after=re.compile(r"\s*(?:" + "|".join(words.EXPLAINED_AFTER) + ")", re.IGNORECASE),
         explained_before=re.compile("(?:" + "|".join(words.EXPLAINED_BEFORE) + r")$", re.IGNORECASE),
         everyday=frozenset(words.EVERYDAY),
@@ -219,8 +224,9 @@ def _source_strength(statement: Statement, page: Page, library: Library, pattern
     if not statement.sources:
         return
     what = STRICT_FIELDS.get(statement.field)
-    if what is None and patterns.dosing.search(statement.text) and (
-            isinstance(page.handout, Drug) or _names_a_drug(statement.text, library)):
+    if (what is None and statement.field not in NOT_DOSING and patterns.dose.search(statement.text)
+            and not patterns.study.search(statement.text)
+            and (isinstance(page.handout, Drug) or _names_a_drug(statement.text, library))):
         what = "dosing"
     if what is None:
         return
@@ -267,8 +273,14 @@ def _hard_words(page: Page, library: Library, patterns: Patterns, threshold: flo
 
 
 def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
-    """The word and the word without each inflection it may carry ("clots", "clot")."""
-    return {word} | {word[:-len(e)] for e in endings if word.endswith(e) and len(word) - len(e) >= 3}
+    """The word and the word without each inflection it may carry ("clots": "clot"); an ending "X>Y" is
+    replaced ("enfermaron": "enfermar")."""
+    forms = {word}
+    for ending in endings:
+        old, _, new = ending.partition(">")
+        if word.endswith(old) and len(word) - len(old) >= 3:
+            forms.add(word[:-len(old)] + new)
+    return forms
 
 
 def _unaccented(word: str) -> str:

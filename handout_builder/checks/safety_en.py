@@ -40,9 +40,10 @@ STRENGTH = (r"creams?", r"gels?", r"ointments?", r"lotions?", r"foams?", r"solut
             r"shampoos?", r"sprays?")
 PEOPLE = (r"people", r"persons?", r"patients?", r"adults?", r"children", r"teens?", r"of them", r"of those")
 
-# Dosing words: with a drug named, a sentence with one states a dose or a schedule.
-DOSING = (r"(?:once|twice|\d+ times?) (?:a|per|each|every) (?:day|week|month)", r"\d+\s*(?:mg|milligrams?|g|grams?)",
-          r"dos(?:e|es|ing)", r"tubes?")
+# A dose: in a sentence outside the dosing fields, an amount states a dose unless the sentence reports a
+# study (a trial's doses are cited to the trial) .
+DOSE = (r"\d+\s*(?:mg|milligrams?|g|grams?)", r"\d+[- ](?:gram|g) tubes?")
+STUDY = (r"stud(?:y|ies)", r"trials?")
 
 # A hard word is explained in its sentence when one of these follows it ("eczema, a kind of rash";
 # "F-VASI (a score)"; "vehicle means ...") or precedes it ("a test called a biopsy").

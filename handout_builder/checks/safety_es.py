@@ -38,8 +38,8 @@ STRENGTH = (r"cremas?", r"geles?", r"gel", r"pomadas?", r"ungüentos?", r"locion
             r"soluciones?", r"solución", r"concentración")
 PEOPLE = (r"personas?", r"pacientes?", r"adult[oa]s?", r"niñ[oa]s", r"de ell[oa]s")
 
-DOSING = (r"(?:una vez|dos veces|\d+ veces) (?:al|a la|por|cada) (?:día|semana|mes)",
-          r"\d+\s*(?:mg|miligramos?|g|gramos?)", r"dosis", r"tubos?")
+DOSE = (r"\d+\s*(?:mg|miligramos?|g|gramos?)", r"tubos? de \d+\s*(?:g|gramos)")
+STUDY = (r"estudios?", r"ensayos?")
 
 EXPLAINED_AFTER = (r"\(", r",\s*(?:un|una|el|la|los|las|que|o|es decir|o sea|también llamad[oa])\b", r"\s+[-–—:]\s",
                    r"\s+(?:significa|quiere decir|es un|es una|es el|es la|son|o)\b")
@@ -47,6 +47,8 @@ EXPLAINED_BEFORE = (r"(?:llamad[oa]s?|se llama|conocid[oa]s? como|la palabra)\s+
 # Everyday words the frequency list ranks below the threshold: household words, said more than written.
 EVERYDAY = ("sarpullido", "ronchas", "raspones", "broncear", "adormecimiento")
 # Inflections taken off a word to find its commonest form in the frequency list.
-# and the pronouns joined to a verb ("dígaselo", "pregúntenos", "taparse").
+# the pronouns joined to a verb ("dígaselo", "pregúntenos", "taparse"); "X>Y": a verb's or adjective's
+# ending replaced by its commonest form ("enfermaron": "enfermar", "preñados": "preñada").
 ENDINGS = ("s", "es", "mente", "selo", "sela", "selos", "selas", "le", "les", "lo", "la", "los", "las", "nos",
-           "me", "se", "te")
+           "me", "se", "te", "aron>ar", "ieron>er", "ieron>ir", "ó>ar", "ió>er", "ió>ir", "an>ar", "en>er",
+           "en>ir", "ado>ar", "ada>ar", "ados>ar", "adas>ar", "ido>er", "ido>ir", "o>a", "os>a")

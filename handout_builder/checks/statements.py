@@ -31,7 +31,7 @@ GAP = r"(?:\[@[^\]]*\]|\W|(?<=\s)_|_(?=\s))*?"
 # A block of the page starts a unit of the file: after list marks, a table's "|", an ordered item's number
 # or a YAML key, and ends one: before closing marks, citations, and the end of the line or cell.
 UNIT_START = re.compile(r"(?:^|.*\|)[\s\-*+>#\"'`_]*(?:\d+[.)]\s*)?(?:[A-Za-z_]\w*:\s*(?:[>|][-+]?\s*)?[\"']?)?$", re.MULTILINE)
-UNIT_END = re.compile(r"[\s.,;:!?)\]\"'*_`]*(?:\[@[^\]]*\][\s.,;:!?)\]\"'*_`]*)*(?:\|.*)?$")
+UNIT_END = re.compile(r"(?:[ \t.,;:!?)\]\"'*_`]|\[@[^\]]*\])*(?:\||\n|\Z)")  # a citation may wrap
 YAML_KEY_LINE = re.compile(r"\s*[A-Za-z_]\w*:\s*$")
 DATED_TABLE = re.compile(r"<table\b(?:(?!</table>).)*\bclass=\"as-of\"", re.DOTALL)
 YAML_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):", re.MULTILINE)
@@ -117,7 +117,7 @@ class SourceText:
             line_end = self.text.find("\n", span[1])
             line_end = len(self.text) if line_end < 0 else line_end
             last_line = self.text[self.line_starts[self.line(span[1]) - 1]:line_end]
-            if (UNIT_START.match(self.text, line_start, span[0]) and UNIT_END.match(self.text, span[1], line_end)
+            if (UNIT_START.match(self.text, line_start, span[0]) and UNIT_END.match(self.text, span[1])
                     and not YAML_KEY_LINE.fullmatch(last_line)):
                 return span
             start = span[0] + 1
