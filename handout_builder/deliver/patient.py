@@ -18,18 +18,8 @@ MAX_NAME = 100
 MAX_PLAN = 1200
 MAX_PASSWORD = 127  # AES-256 in PDF 2.0 uses at most 127 bytes of the password
 # Control, surrogate, private-use and unassigned characters, and line/paragraph separators: none of them
-# prints as text, and some can hide what the patient reads.
+# prints as text, and some (bidi controls aside) can hide or reorder what the patient reads.
 REFUSED_CATEGORIES = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
-# Bidirectional controls and isolates (the format characters of the Unicode bidi algorithm) print nothing
-# but reorder what follows them: "Use \u202e01\u202c pumps" prints "Use 10 pumps". Right-to-left letters
-# (Arabic, Hebrew) need none of them: their direction is their own.
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-# Zero-width characters print nothing either. The zero-width space, word joiner and byte-order mark have
-# no use inside a name or a plan (they come pasted from web pages and make two equal names differ).
-ZERO_WIDTH = frozenset("\u200b\u2060\ufeff")
-# The zero-width non-joiner and joiner shape the letters beside them (Persian, Indic scripts, emoji
-# sequences): allowed between two visible characters, where they do that job, and nowhere else.
-JOINERS = frozenset("\u200c\u200d")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
 
@@ -43,13 +33,6 @@ class Personal:
     plan: str
     next_visit: date | None
     prepared_on: date  # today: the only place the clock is read
-
-    @property
-    def plan_lines(self) -> list[tuple[str, str]]:
-        """Each line of the plan with the direction it is written in, as HTML's dir="auto" decides it: the
-        direction of its first letter. A line in Arabic or Hebrew then starts at the right and its full
-        stop ends it on the left, where its reader looks for them."""
-        return [(line, _direction(line)) for line in self.plan.split("\n")]
 
 
 @dataclass(frozen=True)
@@ -164,32 +147,8 @@ def _check_characters(value: str, field: str, problem) -> bool:
         if unicodedata.category(char) in REFUSED_CATEGORIES and char != " ":
             problem(f"{field} contains the non-printing character U+{ord(char):04X}; remove it", field)
             return False
-        if char in BIDI_CONTROLS:
-            problem(f"{field} contains the bidirectional control character U+{ord(char):04X}, which can "
-                    "reorder what prints; remove it", field)
-            return False
     # Format characters (soft hyphen, zero-width joiner) are invisible: a name of only those prints blank.
     if value.strip() and not any(unicodedata.category(c)[0] in "LNPS" for c in value):
         problem(f"{field} has no visible character", field)
         return False
-    for index, char in enumerate(value):
-        if char in ZERO_WIDTH or char in JOINERS and not (
-                0 < index < len(value) - 1 and _joinable(value[index - 1]) and _joinable(value[index + 1])):
-            problem(f"{field} contains the zero-width character U+{ord(char):04X}; remove it", field)
-            return False
     return True
-
-
-def _direction(text: str) -> str:
-    for char in text:
-        kind = unicodedata.bidirectional(char)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "ltr"
-
-
-def _joinable(char: str) -> bool:
-    """A letter, mark, digit, punctuation or symbol: something a joiner can join."""
-    return unicodedata.category(char)[0] in "LMNPS"
