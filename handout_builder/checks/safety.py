@@ -272,7 +272,8 @@ def _hard_words(page: Page, library: Library, patterns: Patterns, threshold: flo
                     "plainer word, explain it in the same sentence, or add it to the glossary")
 
 
-def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
+@lru_cache(maxsize=None)
+def _forms(word: str, endings: tuple[str, ...]) -> frozenset[str]:
     """The word and the word without each inflection it may carry ("clots": "clot"); an ending "X>Y" is
     replaced ("enfermaron": "enfermar")."""
     forms = {word}
@@ -280,7 +281,7 @@ def _forms(word: str, endings: tuple[str, ...]) -> set[str]:
         old, _, new = ending.partition(">")
         if word.endswith(old) and len(word) - len(old) >= 3:
             forms.add(word[:-len(old)] + new)
-    return forms
+    return frozenset(forms)
 
 
 def _unaccented(word: str) -> str:

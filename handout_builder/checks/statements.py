@@ -23,11 +23,12 @@ SCOPES = {"section", "article", "aside", "div", "figure", "header", "footer", "n
 VOID = {"br", "img", "hr", "wbr", "input", "meta", "link", "source", "col"}
 SKIPPED = {"sources", "disclaimer", "words-to-know"}  # classes of what is not the handout's own text
 CITE = "\x00"  # where a citation mark was printed in a block's text
+CITATION = re.compile(r"\[@[^\]]*\]")
 CITATION_AFTER = re.compile(r"[^\w\[]*\[(@[^\]]*)\]")  # a citation right after a piece's last word
-WORD = re.compile(r"\w+")
+WORD = re.compile(r"[^\W_]+")  # letters and digits: "call_us_if" is three words, joined by underscores
 # Between two words of the printed text, the content file may have spaces, line breaks, Markdown marks,
 # quotes and citations (an underscore only as emphasis, beside a space: never inside a YAML key).
-GAP = r"(?:\[@[^\]]*\]|\W|(?<=\s)_|_(?=\s))*?"
+GAP = re.compile(r"(?:\[@[^\]]*\]|\W|(?<=\s)_|_(?=\s))*")
 # A block of the page starts a unit of the file: after list marks, a table's "|", an ordered item's number
 # or a YAML key, and ends one: before closing marks, citations, and the end of the line or cell.
 UNIT_START = re.compile(r"(?:^|.*\|)[\s\-*+>#\"'`_]*(?:\d+[.)]\s*)?(?:[A-Za-z_]\w*:\s*(?:[>|][-+]?\s*)?[\"']?)?$", re.MULTILINE)
@@ -96,18 +97,35 @@ class SourceText:
         self.path = path
         self.text = path.read_text(encoding="utf-8")
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        # The file's words outside citations, each with its span, and where each word occurs: a search
+        # walks these instead of compiling a pattern per block.
+        outside = CITATION.sub(lambda m: " " * len(m[0]), self.text)  # same offsets, no citation words
+        self.words = [(m[0].lower(), m.start(), m.end()) for m in WORD.finditer(outside)]
+        self.places: dict[str, list[int]] = {}
+        for n, (word, _, _) in enumerate(self.words):
+            self.places.setdefault(word, []).append(n)
 
     def line(self, offset: int) -> int:
         return bisect.bisect_right(self.line_starts, offset)
 
     def find(self, printed: str, start: int = 0, end: int | None = None) -> tuple[int, int] | None:
         """The span of the file's text that prints as `printed` (the same words, in order), from `start`."""
-        words = WORD.findall(printed)
+        words = [w.lower() for w in WORD.findall(printed)]
         if not words:
             return None
-        pattern = re.compile(GAP.join(re.escape(w) for w in words), re.IGNORECASE)
-        match = pattern.search(self.text, start, len(self.text) if end is None else end)
-        return match.span() if match else None
+        end = len(self.text) if end is None else end
+        for n in self.places.get(words[0], ()):
+            first = self.words[n]
+            if first[1] < start:
+                continue
+            last = n + len(words) - 1
+            if first[1] >= end or last >= len(self.words) or self.words[last][2] > end:
+                return None
+            if all(self.words[n + k][0] == words[k] and GAP.fullmatch(self.text, self.words[n + k - 1][2],
+                                                                       self.words[n + k][1])
+                   for k in range(1, len(words))):
+                return first[1], self.words[last][2]
+        return None
 
     def find_unit(self, printed: str, start: int = 0) -> tuple[int, int] | None:
         """Like find, but only a span that is a whole unit of the file (a list item, a paragraph, a
