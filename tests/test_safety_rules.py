@@ -289,6 +289,9 @@ def test_the_claims_ledger_lists_every_cited_statement_with_its_sources_and_thei
     assert {"path": TOPIC, "line": 18, "lang": "en", "slug": "about-patches",
             "field": "section 'What happens in your skin'", "text": "Your melanocytes stop making colour.",
             "sources": [review], "strong": False} in rows
+    assert {"path": DRUG, "line": 56, "lang": "en", "slug": "testinib", "field": "emergency",
+            "text": "Call 911 for the signs of a stroke: Weakness on one side of your body; Sudden trouble "
+                    "breathing", "sources": [label], "strong": True} in rows
     assert all(row["sources"] for row in rows)  # only cited statements
     text = run("check", "--claims", "--lang", "en", *TODAY, project=project).output.splitlines()
     assert text[0].startswith("Claims ledger (en): ")

@@ -52,8 +52,9 @@ class Claim:
 
 
 def page_claims(page: Page, library: Library, display: Callable[[object], str]) -> list[Claim]:
-    """The cited statements of one printed handout, in reading order, then its structured facts (status
-    rows, trial results, whether the label has a boxed warning), which cite their sources as lists."""
+    """The cited statements of one printed handout, in reading order, then its structured facts (the
+    emergency block's risks, status rows, trial results, whether the label has a boxed warning), which cite
+    their sources as lists."""
     handout = page.handout
     path = display(handout.path)
 
@@ -62,6 +63,10 @@ def page_claims(page: Page, library: Library, display: Callable[[object], str]) 
                      tuple(CitedSource.of(library.sources[i]) for i in ids if i in library.sources))
 
     claims = [claim(s.line, s.field, s.text, s.sources) for s in page.statements if s.sources]
+    for risk in handout.emergency.risks if handout.emergency else ():  # the emergency block's risks
+        claims.append(claim(handout.lines.get("emergency", 1), "emergency",
+                            f"Call 911 for the signs of {risk.name}: {'; '.join(_plain(s) for s in risk.signs)}",
+                            risk.sources))
     if isinstance(handout, Drug):
         text = page.source.text
         for status in (handout.status_us, handout.status_eu):
