@@ -19,6 +19,9 @@ from .editions import DRUG, TOPIC
 Prose = Markup  # safe HTML with citation and glossary markers (see prose.py)
 
 STATUS_VALUES = ("approved", "under review", "not approved")
+# What a source is, strongest first for the facts a patient acts on: the drug's label (or a copy of it),
+# a regulator's own page (FDA, EMA), a peer-reviewed paper, a professional guideline, anything else.
+SOURCE_KINDS = ("label", "regulator", "peer-reviewed", "guideline", "secondary")
 ROUTES = ("topical", "oral")
 
 
@@ -30,7 +33,9 @@ class Source:
     title: str
     publisher: str
     year: int | None  # None: the source prints no date
+    kind: str  # one of SOURCE_KINDS
     url: str | None = None
+    weak: str | None = None  # why the facts sheet or a review calls it weak; None: not called weak
 
 
 @dataclass(frozen=True)
