@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from ..model import Drug, Library, Source
+from ..model import PRIMARY_KINDS, Drug, Library, Source
 from .statements import Page
 
 REGIONS = {"US": "United States (FDA)", "EU": "European Union (EMA)"}
@@ -22,14 +22,21 @@ class CitedSource:
     publisher: str
     year: int | None
     title: str
+    relays_label: bool = False
 
     @classmethod
     def of(cls, source: Source) -> CitedSource:
-        return cls(source.id, source.kind, source.weak, source.publisher, source.year, source.title)
+        return cls(source.id, source.kind, source.weak, source.publisher, source.year, source.title,
+                   source.relays_label)
+
+    @property
+    def primary(self) -> bool:
+        return self.kind in PRIMARY_KINDS or self.relays_label
 
     def line(self) -> str:
         weak = f"  WEAK: {self.weak}" if self.weak else ""
-        return f"    {self.kind:<13} {self.id}: {self.publisher} ({self.year or 'no date'}){weak}"
+        relays = "  (relays the label)" if self.relays_label else ""
+        return f"    {self.kind:<13} {self.id}: {self.publisher} ({self.year or 'no date'}){relays}{weak}"
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class Claim:
     @property
     def strong(self) -> bool:
         """Backed by a label or a regulator."""
-        return any(s.kind in ("label", "regulator") for s in self.sources)
+        return any(s.primary for s in self.sources)
 
     def lines(self) -> list[str]:
         return [f"{self.path}:{self.line}: [{self.field}] {self.text}", *(s.line() for s in self.sources)]

@@ -40,7 +40,6 @@ HARD_WORD_ZIPF = {"en": 3.0, "es": 2.5}
 # The fields whose facts a patient acts on: they cite the label or a regulator.
 STRICT_FIELDS = {"how_to_use": "how-to-use", "monitoring": "monitoring", "boxed_warning": "boxed-warning",
                  "pregnancy": "pregnancy"}
-STRONG_KINDS = ("label", "regulator")
 # Fields whose amounts are not doses to take: approvals (with their dates) and trial reports.
 NOT_DOSING = ("status", "other_uses", "what_to_expect", "results")
 YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
@@ -231,7 +230,7 @@ def _source_strength(statement: Statement, page: Page, library: Library, pattern
     if what is None:
         return
     sources = [library.sources[i] for i in statement.sources if i in library.sources]
-    if any(s.kind in STRONG_KINDS for s in sources):
+    if any(s.primary for s in sources):
         return
     cited = ", ".join(f"{s.id} ({s.kind})" for s in sources)
     yield statement.line, (f"a {what} statement cites no label or regulator source, only {cited}: cite the "

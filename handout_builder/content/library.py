@@ -100,7 +100,8 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
         sources[str(key)] = Source(id=str(key), title=entry.text("title"),
                                    publisher=entry.text("publisher"), year=year,
                                    kind=entry.choice("kind", SOURCE_KINDS), url=url or None,
-                                   weak=entry.text("weak", required=False) or None)
+                                   weak=entry.text("weak", required=False) or None,
+                                   relays_label=entry.choice("relays", ("label",), default="no") == "label")
         entry.done()
     return sources
 
