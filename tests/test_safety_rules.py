@@ -246,6 +246,21 @@ def test_use_and_pregnancy_facts_citing_only_secondary_sources_are_errors(projec
         "on [source-strength]"]
 
 
+def test_a_secondary_source_that_relays_the_label_counts_as_the_label_and_the_ledger_says_so(project):
+    (project / SOURCES).write_text((project / SOURCES).read_text() + NEWS)
+    plant(project, DRUG, "pregnancy: Ask us before you use it if you are pregnant.\n",
+          "pregnancy: Ask us before you use it if you are pregnant. It harmed animals in studies [@test-news].\n")
+    assert len(problems(project, code="source-strength")) == 1
+    plant(project, SOURCES, "  kind: secondary\n", "  kind: secondary\n  relays: label\n")
+    assert problems(project, code="source-strength") == []
+    ledger = run("check", "--claims", *TODAY, "--lang", "en", project=project).output
+    assert "secondary     test-news: Daily Test (no date)  (relays the label)" in ledger
+    plant(project, SOURCES, "  relays: label\n", "  relays: the news\n")
+    result = run("check", *TODAY, project=project)
+    assert result.exit_code == 1
+    assert "'relays' must be one of: label; found 'the news' [schema]" in result.output
+
+
 def test_a_dose_in_a_topic_citing_only_news_is_an_error_and_with_the_label_passes(project):
     (project / SOURCES).write_text((project / SOURCES).read_text() + NEWS)
     line = plant(project, TOPIC, "We can treat it.\n", "We can treat it. Use no more than one 60 gram tube of "
@@ -278,14 +293,14 @@ def test_the_claims_ledger_lists_every_cited_statement_with_its_sources_and_thei
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     label = {"id": "test-label", "kind": "label", "weak": None, "publisher": "Test Agency", "year": 2025,
-             "title": "Testinib label"}
+             "title": "Testinib label", "relays_label": False}
     assert {"path": DRUG, "line": 9, "lang": "en", "slug": "testinib", "field": "summary",
             "text": "Testo is a cream for pale patches.", "sources": [label], "strong": True} in rows
     assert {"path": DRUG, "line": 15, "lang": "en", "slug": "testinib", "field": "status",
             "text": "United States (FDA): approved for vitiligo, as of 2026-06-02", "sources": [label],
             "strong": True} in rows
     review = {"id": "test-review", "kind": "peer-reviewed", "weak": None, "publisher": "Journal of Tests",
-              "year": 2024, "title": "A review of patches"}
+              "year": 2024, "title": "A review of patches", "relays_label": False}
     assert {"path": TOPIC, "line": 18, "lang": "en", "slug": "about-patches",
             "field": "section 'What happens in your skin'", "text": "Your melanocytes stop making colour.",
             "sources": [review], "strong": False} in rows
