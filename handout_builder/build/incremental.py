@@ -15,8 +15,8 @@ from pathlib import Path
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
-from .output import (CATALOG, ManifestEntry, build_lock, entry_for, read_manifest, remove_leftovers, retract,
-                     update_manifest, write_atomic)
+from .output import (CATALOG, ManifestEntry, build_lock, entry_for, read_manifest, remove_leftovers,
+                     remove_leftovers_if_idle, retract, update_manifest, write_atomic)
 from .plan import Settings, outputs
 
 
@@ -40,6 +40,7 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
         # the PDFs sends the build down the full path, which takes the lock and looks again.
         kept = _all_fresh(inputs, slugs, editions, out_dir, settings)
         if kept is not None:
+            remove_leftovers_if_idle(out_dir)  # a killed build's temporary files
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
     return _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings,
