@@ -44,9 +44,14 @@ def print_handout(root: Path, slug: str, edition: Edition, copies: int = 1, prin
 
 def print_pdfs(pdfs: list[Path], title: str, copies: int = 1, printer: str | None = None,
                two_sided: bool = True) -> PrintJob:
-    """Built PDFs (e.g. the app's basket) as one job: all of them are queued, or none is."""
+    """Built PDFs (the app's basket) as one job, so all of them are queued or none is: one document, each
+    handout starting on a sheet of its own."""
+    from ..pdf.join import stack_for_printing
+
     lp, printer = _lp_and_printer(printer)
-    return PrintJob(pdfs[0], printer, submit(lp, printer, pdfs, title, copies, two_sided), copies, two_sided)
+    data = stack_for_printing([pdf.read_bytes() for pdf in pdfs], two_sided) if len(pdfs) > 1 else None
+    job_id = submit(lp, printer, [] if data else pdfs, title, copies, two_sided, data)
+    return PrintJob(pdfs[0], printer, job_id, copies, two_sided)
 
 
 def print_bytes(data: bytes, title: str, copies: int = 1, printer: str | None = None,

@@ -166,6 +166,11 @@ def thumbnail(lang: str, paper: str, variant: str, slug: str):
     return response
 
 
+def job_title(what: str) -> str:
+    """How a job from the app is named in the printer's queue: a handout's slug, never a patient."""
+    return f"app-{what}"
+
+
 def _printed_message(job_id: str, copies: int, titles: list[str]) -> str:
     return ngettext("Sent to the printer: job %(job)s, %(num)d copy of %(what)s, double-sided.",
                     "Sent to the printer: job %(job)s, %(num)d copies of %(what)s, double-sided.",
@@ -185,7 +190,7 @@ def print_one():
     settings = setting("settings")
     try:
         with db.writing(g.db):  # recorded only if it was sent; a locked file stops it before printing
-            job = print_pdfs([settings.out_dir / entry.path], entry.slug, copies, settings.printer)
+            job = print_pdfs([settings.out_dir / entry.path], job_title(entry.slug), copies, settings.printer)
             record_given(g.db, g.user.name, entry.slug, edition, "printed", personalised=False, copies=copies)
             db.audit(g.db, g.user.name, "printed", f"{edition.path(entry.slug)} x{copies}, job {job.job_id}")
     except BuildFailed as failure:
@@ -287,7 +292,7 @@ def basket_print():
         editions = [(line["slug"], _edition_from_path(line["lang"], line["paper"], line["variant"])) for line in lines]
         entries = [_entry(slug, edition) for slug, edition in editions]
         with db.writing(g.db):
-            job = print_pdfs([settings.out_dir / entry.path for entry in entries], "handouts", copies,
+            job = print_pdfs([settings.out_dir / entry.path for entry in entries], job_title("basket"), copies,
                              settings.printer)
             for slug, edition in editions:
                 record_given(g.db, g.user.name, slug, edition, "printed", personalised=False, copies=copies)

@@ -27,7 +27,7 @@ from .accounts import PERSONAL
 from .app import setting
 from .forms import Patient
 from .i18n import _, ngettext
-from .library import shelf
+from .library import job_title, shelf
 from .records import new_record_id, record_given
 from .workers import RenderFailed
 
@@ -144,7 +144,7 @@ def make():
         settings = setting("settings")
         try:
             with db.writing(g.db):
-                job_id = print_bytes(data, slug, copies, settings.printer)
+                job_id = print_bytes(data, job_title(slug), copies, settings.printer)
                 record_given(g.db, g.user.name, slug, edition, "printed", personalised=True, copies=copies,
                              record=record)
                 db.audit(g.db, g.user.name, "printed a personalised copy",
