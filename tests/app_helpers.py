@@ -65,6 +65,7 @@ class Server:
         self.wait_for("Serving on", 60)
         if wait_warm:
             self.wait_for("ready: ", 120)
+            self.wait_for("built: ", 120)
         return self
 
     def wait_for(self, text: str, timeout_s: float) -> None:

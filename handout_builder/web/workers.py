@@ -206,10 +206,12 @@ class Workshop:
         """Every handout and the brochure on the clinic's paper, in every language, as `make build` does:
         the front desk's previews, prints and thumbnails are then ready (nothing is done if current)."""
         try:
-            build(self.root, langs=languages(self.root), paper=self.warm_papers[0], brand_file=self.brand_file,
-                  out_dir=self.out_dir, log=lambda line: None)
+            entries = build(self.root, langs=languages(self.root), paper=self.warm_papers[0],
+                            brand_file=self.brand_file, out_dir=self.out_dir, log=lambda line: None)
         except BuildFailed as failure:
             self.log(f"the standard handouts were not built: {failure.summary()}")
+        else:
+            self.log(f"built: {len(entries)} standard PDFs current in {self.out_dir}")
 
     def _retire(self, generation: Generation) -> None:
         generation.retired = True
