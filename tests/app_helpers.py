@@ -137,6 +137,7 @@ class Client:
     def sign_in(self, name: str, password: str = PASSWORD) -> int:
         self.get("/sign-in")
         status, headers, _ = self.post("/sign-in", {"name": name, "password": password, "next": ""})
+        self.get("/account")  # a signed-in session gets a form token of its own
         return status
 
 

@@ -93,7 +93,9 @@ def create_app(settings: Settings) -> Flask:
     for blueprint in (auth.blueprint, library.blueprint, personal.blueprint, content.blueprint,
                       marketing.blueprint, admin.blueprint):
         app.register_blueprint(blueprint)
-    app.view_functions["auth.login"] = limiter.limit(settings.login_limit, methods=["POST"])(
+    # Only refused sign-ins count: ten people signing in at one front desk computer are not an attack.
+    app.view_functions["auth.login"] = limiter.limit(
+        settings.login_limit, methods=["POST"], deduct_when=lambda response: response.status_code == 401)(
         app.view_functions["auth.login"])
     _check_every_route_is_guarded(app)
 
