@@ -35,7 +35,7 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def routes(server):
     """(endpoint, methods, path) of every route of the app, from its own url_map."""
-    from handout_builder.web.app import Settings, create_app
+    from handout_builder.web.app import Settings, close, create_app
 
     app = create_app(Settings(server.project, server.data_dir, server.project / "out", warm=False))
     try:
@@ -48,7 +48,7 @@ def routes(server):
                           getattr(app.view_functions[rule.endpoint], "allowed", None)))
         return found
     finally:
-        app.extensions["handouts.workshop"].close()
+        close(app)
 
 
 def test_every_route_carries_the_role_decorator(routes):
@@ -207,7 +207,7 @@ def test_other_addresses_need_a_tls_proxy(tmp_path):
 def test_behind_the_proxy_only_its_requests_are_served_and_cookies_are_secure(server):
     from werkzeug.test import Client as WsgiClient
 
-    from handout_builder.web.app import Settings, create_app
+    from handout_builder.web.app import Settings, close, create_app
     from handout_builder.web.server import OnlyThroughProxy
 
     app = create_app(Settings(server.project, server.data_dir, server.project / "out", secure=True, warm=False))
@@ -223,7 +223,7 @@ def test_behind_the_proxy_only_its_requests_are_served_and_cookies_are_secure(se
         assert cookie.startswith("__Host-session=") and "; Secure" in cookie and "HttpOnly" in cookie
         assert proxied.headers["Strict-Transport-Security"] == "max-age=31536000"
     finally:
-        app.extensions["handouts.workshop"].close()
+        close(app)
 
 
 def test_users_command_refuses_weak_passwords_and_lists_removes_and_resets(tmp_path):

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from . import db
 from .access import allow
 from .accounts import ADMIN, ROLES, create_user, list_users, remove_user, set_password
-from .app import setting
+from .state import setting
 from .forms import Named, NewUser, Plain
 from .i18n import _
 from .records import as_csv, recent

@@ -25,6 +25,7 @@ from ..problems import Problems
 from . import db, i18n
 from .accounts import ROLE_AREAS, User
 from .sessions import DatabaseSessions, forget_expired
+from .state import CLINIC, JOBS, SETTINGS, WORKSHOP, keep
 from .jobs import Jobs
 from .workers import Workshop
 
@@ -60,7 +61,7 @@ def create_app(settings: Settings) -> Flask:
     app.config.update(SECRET_KEY=_secret_key(settings.data_dir), MAX_CONTENT_LENGTH=FORM_LIMIT,
                       WTF_CSRF_TIME_LIMIT=None,  # a form lives as long as its session, at most 8 hours
                       WTF_CSRF_SSL_STRICT=settings.secure, SEND_FILE_MAX_AGE_DEFAULT=3600)
-    app.extensions["handouts"] = settings
+    keep(app, SETTINGS, settings)
     connections = threading.local()
 
     def connection() -> sqlite3.Connection:
@@ -68,21 +69,19 @@ def create_app(settings: Settings) -> Flask:
             connections.db = db.connect(settings.data_dir)
         return connections.db
 
-    app.extensions["handouts.db"] = connection
     forget_expired(connection())
     app.session_interface = DatabaseSessions(connection, "__Host-session" if settings.secure else "session",
                                              settings.secure)
     CSRFProtect(app)
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", default_limits=[],
                       headers_enabled=False)
-    app.extensions["handouts.limiter"] = limiter
     workshop = Workshop(settings.root, settings.brand_file, settings.out_dir, (settings.paper,),
                         settings.processes, log=log.info)
-    app.extensions["handouts.workshop"] = workshop
-    app.extensions["handouts.jobs"] = Jobs(workshop.run)
+    keep(app, WORKSHOP, workshop)
+    keep(app, JOBS, Jobs(workshop.run))
     catalogs = i18n.catalogs(settings.root)
     clinic, _ = read_brand_file(settings.brand_file or settings.root / "handouts" / "clinic.toml", Problems())
-    app.extensions["handouts.clinic"] = clinic
+    keep(app, CLINIC, clinic)
 
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_callables(i18n.raw_gettext, i18n.raw_ngettext, newstyle=True)
@@ -238,9 +237,6 @@ def _secret_key(data_dir: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def setting(name: str):
-    """An app-wide object: the settings, the workshop, the clinic..."""
-    from flask import current_app
-
-    return current_app.extensions["handouts" if name == "settings" else f"handouts.{name}"]
-
+def close(app: Flask) -> None:
+    """Stop the app's workshop thread and render workers."""
+    app.extensions[f"handouts.{WORKSHOP}"].close()

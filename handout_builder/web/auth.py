@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, g, redirect, render_template, requ
 from . import db
 from .access import ANYONE, SIGNED_IN, allow
 from .accounts import find_user, set_password, verify_password
-from .app import setting
+from .state import setting
 from .forms import Language, NewPassword, Plain, SignIn
 from .i18n import _
 from .sessions import forget_expired

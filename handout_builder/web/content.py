@@ -16,7 +16,7 @@ from ..editions import LANGUAGE_NAMES
 from . import db
 from .access import allow
 from .accounts import CONTENT
-from .app import setting
+from .state import setting
 from .forms import Plain
 from .i18n import _
 

@@ -18,7 +18,7 @@ from ..problems import BuildFailed
 from . import db
 from .access import allow
 from .accounts import LIBRARY
-from .app import setting
+from .state import setting
 from .forms import Edition as EditionForm
 from .forms import Copies, Plain
 from .i18n import _, ngettext

@@ -12,7 +12,7 @@ from ..editions import BROCHURE, LANGUAGE_NAMES, LEAFLET, PAPERS, variants_for
 from . import db
 from .access import allow
 from .accounts import MARKETING
-from .app import setting
+from .state import setting
 from .forms import Build
 from .i18n import _
 

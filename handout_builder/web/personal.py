@@ -24,7 +24,7 @@ from ..problems import BuildFailed, Problems
 from . import db
 from .access import allow
 from .accounts import PERSONAL
-from .app import setting
+from .state import setting
 from .forms import Patient
 from .i18n import _, ngettext
 from .library import job_title, shelf

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..problems import Problems
-from .app import Settings, create_app
+from .app import Settings, close, create_app
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -87,7 +87,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, behind_
     try:
         waitress.serve(application, host=host, port=port, threads=threads, ident="", channel_timeout=120)
     finally:
-        app.extensions["handouts.workshop"].close()
+        close(app)
 
 
 def default_data_dir(root: Path) -> Path:
