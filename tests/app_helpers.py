@@ -93,8 +93,9 @@ class Server:
 
     def workers(self) -> list[int]:
         """The server's child processes (its render workers, and any build's)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return [int(pid) for pid in children]
+        # A child belongs to the thread that forked it: the workshop thread forks the workers.
+        tasks = Path(f"/proc/{self.process.pid}/task").iterdir()
+        return sorted(int(pid) for task in tasks for pid in (task / "children").read_text().split())
 
 
 class Client:
