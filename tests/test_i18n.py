@@ -212,7 +212,7 @@ def test_spanish_on_a4(project):
     assert result.exit_code == 0, result.output
     page = PdfReader(project / "out/es/a4/testinib.pdf").pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
-    assert "Página 1 de 2" in pdf_text(project / "out/es/a4/testinib.pdf")
+    assert "Página 1 de 3" in pdf_text(project / "out/es/a4/testinib.pdf")
 
 
 def test_lang_all_builds_both_languages_into_one_manifest(project):

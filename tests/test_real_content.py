@@ -41,7 +41,7 @@ def test_every_pdf_has_clinic_title_and_page_numbers(real_build):
 def test_regulatory_status_is_always_dated(real_build):
     for slug in DRUGS:
         text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
-        assert len(re.findall(r"\(as of (January|February|March|April|May|June|July|August|September|"
+        assert len(re.findall(r"\(checked (January|February|March|April|May|June|July|August|September|"
                               r"October|November|December) 20\d\d\)", text)) >= 2, slug
 
 
@@ -53,7 +53,7 @@ def test_unconfirmed_facts_are_not_printed_as_facts(real_build):
     assert "Boxed warning: ask us" in litfulo
     for slug in ("upadacitinib", "baricitinib", "ritlecitinib"):  # approved for vitiligo nowhere yet
         text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
-        assert "Approved (as of" not in text, slug
+        assert "Approved (checked" not in text, slug
 
 
 def test_brochure_contents_page_numbers_match_where_chapters_start(real_build):
@@ -142,4 +142,14 @@ def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path):
     for slug in TOPICS:
         assert re.search(r"^title: (.*)$", (REPO / f"handouts/topics/{slug}.en.md").read_text(),
                          re.MULTILINE)[1] in inside
-    assert len(re.findall(r"\(as of \w+ 20\d\d\)", inside)) == 2 * len(DRUGS)
+    assert len(re.findall(r"(?:United States|Europe): [A-Za-z ]+ \(checked \w+ 20\d\d\)", inside)) == 2 * len(DRUGS)
+
+
+def test_every_drug_pdf_prints_the_emergency_block_above_call_us_if(real_build):
+    """Issue 14: the signs that mean 911 are printed apart from, and before, "Call us if" (never under it)."""
+    for slug in [*DRUGS, "side-effects-and-risks"]:
+        text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
+        block = text.index("Call 911 (or your local emergency number) if you have any of these signs:")
+        call_us = text.index("Call us if")
+        assert block < call_us, slug
+        assert "Chest pain" in text[block:call_us] and "911" not in text[call_us:], slug
