@@ -269,8 +269,11 @@ def test_content_owner_sees_the_checks_and_rebuilds_with_progress(page, server):
     assert page.get_by_role("heading", name=re.compile(r"^0 problems")).is_visible()
     reviews = page.locator("#reviews + .table-wrap tbody tr")
     assert reviews.count() == 4  # two handouts, two languages
-    page.get_by_text(re.compile(r"^Testo \(testinib cream\) \(English\): \d+\.\d")).click()  # open its sections
-    assert page.locator("details[open] tbody tr").count() >= 5
+    page.get_by_text("Testo (testinib cream) (English)", exact=True).click()  # open its sections
+    rows = page.locator("details[open] tbody tr")
+    assert rows.count() >= 5 and re.match(r"handout 'Testo.*grade +\d+\.\d", rows.first.inner_text(), re.S)
+    page.get_by_text("Testo (testinib crema) (Español)", exact=True).click()
+    assert "INFLESZ" in page.locator("details[open]").last.inner_text()  # each language's own scale
 
     # A mistake in a content file: the check page names the file and line; a rebuild stops on it.
     drug = server.project / "handouts/drugs/testinib.en.yaml"
