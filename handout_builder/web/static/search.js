@@ -15,6 +15,9 @@
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         if (number !== asked) return; // an older answer arriving late
+        // The same results again (e.g. the search box losing focus): keep them, and the focus in them.
+        if (html === results.dataset.shown) return;
+        results.dataset.shown = html;
         results.innerHTML = html;
         history.replaceState(null, "", form.action + "?" + query);
       })
@@ -27,7 +30,8 @@
   }
 
   form.addEventListener("input", soon);
-  form.addEventListener("change", soon);
+  // A select or a box that was changed; the search box's own change (on leaving it) is already searched.
+  form.addEventListener("change", function (event) { if (event.target.type !== "search") soon(); });
   form.addEventListener("submit", function (event) { event.preventDefault(); refresh(); });
   const search = document.getElementById("q");
   search.addEventListener("keydown", function (event) {
