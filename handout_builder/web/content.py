@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, g, redirect, render_template, url_for
 
 from ..build.incremental import build
 from ..checks.review import list_handouts
@@ -19,6 +19,7 @@ from .accounts import CONTENT
 from .state import setting
 from .forms import Plain
 from .i18n import _
+from .jobs import job_page, job_status
 
 blueprint = Blueprint("content", __name__, url_prefix="/content")
 
@@ -57,17 +58,10 @@ def rebuild():
 @blueprint.route("/jobs/<job_id>", methods=["GET"])
 @allow(CONTENT)
 def job(job_id: str):
-    found = jobs().get(job_id, CONTENT)
-    if found is None:
-        abort(404)
-    return render_template("app/job.html", job=found, status_url=url_for(".status", job_id=job_id),
-                           back=url_for(".index"), downloads=False)
+    return job_page(jobs(), CONTENT, job_id, "content", downloads=False)
 
 
 @blueprint.route("/jobs/<job_id>/status", methods=["GET"])
 @allow(CONTENT)
 def status(job_id: str):
-    found = jobs().get(job_id, CONTENT)
-    if found is None:
-        abort(404)
-    return jsonify(found.view(request.args.get("since", 0, type=int)))
+    return job_status(jobs(), CONTENT, job_id)

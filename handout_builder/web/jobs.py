@@ -13,6 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask import abort, jsonify, render_template, request, url_for
+
 from ..problems import BuildFailed
 
 log = logging.getLogger("handout_builder.web")
@@ -79,3 +81,22 @@ class Jobs:
         job.outputs = [dict(path=e.path, kind=e.kind, lang=e.lang, paper=e.paper, variant=e.variant, title=e.title,
                             pages=e.pages, bytes=e.bytes) for e in entries]
         job.state = "done"
+
+
+def job_page(jobs: Jobs, area: str, job_id: str, blueprint: str, downloads: bool):
+    """The page of one build, whose progress static/progress.js follows (content's and marketing's)."""
+    found = jobs.get(job_id, area)
+    if found is None:
+        abort(404)
+    return render_template("app/job.html", job=found, status_url=url_for(f"{blueprint}.status", job_id=job_id),
+                           back=url_for(f"{blueprint}.index"), downloads=downloads)
+
+
+def job_status(jobs: Jobs, area: str, job_id: str, outputs: Callable[[list[dict]], list[dict]] = lambda o: o):
+    """The build's log lines after `?since=N`, its state, problems and (through `outputs`) what it wrote."""
+    found = jobs.get(job_id, area)
+    if found is None:
+        abort(404)
+    view = found.view(request.args.get("since", 0, type=int))
+    view["outputs"] = outputs(view["outputs"])
+    return jsonify(view)

@@ -3,7 +3,7 @@ leaflet with live progress, then download them."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, redirect, render_template, send_file, url_for
 
 from ..build.incremental import build
 from ..build.output import read_manifest
@@ -15,6 +15,7 @@ from .accounts import MARKETING
 from .state import setting
 from .forms import Build
 from .i18n import _
+from .jobs import job_page, job_status
 
 blueprint = Blueprint("marketing", __name__, url_prefix="/brochures")
 CHOICES = {"brochure": {}, "print-shop": {"print_shop": True}, "booklet": {"booklet": True},
@@ -58,23 +59,15 @@ def start():
 @blueprint.route("/jobs/<job_id>", methods=["GET"])
 @allow(MARKETING)
 def job(job_id: str):
-    found = setting("jobs").get(job_id, MARKETING)
-    if found is None:
-        abort(404)
-    return render_template("app/job.html", job=found, status_url=url_for(".status", job_id=job_id),
-                           back=url_for(".index"), downloads=True)
+    return job_page(setting("jobs"), MARKETING, job_id, "marketing", downloads=True)
 
 
 @blueprint.route("/jobs/<job_id>/status", methods=["GET"])
 @allow(MARKETING)
 def status(job_id: str):
-    found = setting("jobs").get(job_id, MARKETING)
-    if found is None:
-        abort(404)
-    view = found.view(request.args.get("since", 0, type=int))
-    view["outputs"] = [dict(output, url=url_for(".download", path=output["path"])) for output in view["outputs"]
-                       if output["kind"] in (BROCHURE, LEAFLET)]
-    return jsonify(view)
+    return job_status(setting("jobs"), MARKETING, job_id, lambda outputs: [
+        dict(output, url=url_for(".download", path=output["path"])) for output in outputs
+        if output["kind"] in (BROCHURE, LEAFLET)])
 
 
 @blueprint.route("/file/<path:path>", methods=["GET"])
