@@ -8,13 +8,17 @@ SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 # generic CMYK press profile, which the print-shop tests build with (no profile is kept in the repository).
 TEST_TOOLS := chromium cups cups-client cups-bsd printer-driver-cups-pdf libgs-common
 
-.PHONY: build test bench system-libs test-tools clean
+.PHONY: build test bench serve system-libs test-tools clean
 
 build: $(BIN)/make-handouts
 	$(BIN)/make-handouts build --lang all
 
 test: $(BIN)/make-handouts | test-tools
 	$(BIN)/python -m pytest
+
+# The clinic's app on http://127.0.0.1:8000 (add the first account first: see README, "The clinic's app").
+serve: $(BIN)/make-handouts
+	$(BIN)/make-handouts serve
 
 # Build speed, memory and sizes (prints figures; see benchmarks/build_speed.py).
 bench: $(BIN)/make-handouts

@@ -16,6 +16,7 @@ import click
 
 from handout_builder.editions import ALL_LANGUAGES, DEFAULT_PAPER, LANGUAGES, PAPERS, SOURCE_LANGUAGE
 from handout_builder.problems import BuildFailed
+from handout_builder.web.accounts import ROLES
 
 BUG = 3
 
@@ -291,6 +292,102 @@ def batch(ctx, out_dir, send, **options):
 def email(ctx, out_dir, **options):
     """Same as `batch --send`: build each row's handout and email it (or write an .eml draft)."""
     _batch(ctx, out_dir=out_dir, send=True, **options)
+
+
+data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                           help="The app's data folder (accounts, sessions, the education record).  "
+                                "[default: app-data/ in the project]")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Any other than this computer's needs --behind-proxy.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@data_option
+@click.option("--behind-proxy", metavar="ADDRESS",
+              help="A TLS proxy (Caddy, nginx) at ADDRESS forwards to the app: only its requests are served, and "
+                   "its X-Forwarded-* headers are trusted.")
+@click.option("--printer", help="The CUPS queue to print on.  [default: CUPS's default printer]")
+@paper_option
+@brand_option
+@out_option
+@click.option("--no-warm", is_flag=True, help="Do not lay out the standard handouts in advance (quicker start, "
+              "slower first copies).")
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Requests served at once.")
+@jobs_option
+@click.pass_context
+def serve(ctx, host, port, data_dir, behind_proxy, printer, paper, brand, out_dir, no_warm, threads, jobs):
+    """Start the clinic's app in the browser: http://127.0.0.1:8000 (create an account first: `users add`)."""
+    from handout_builder.web.app import Settings
+    from handout_builder.web.server import default_data_dir, serve as run_server
+
+    root = _root(ctx)
+    settings = Settings(root, data_dir or default_data_dir(root), out_dir or root / "out", brand, paper, printer,
+                        warm=not no_warm, processes=jobs)
+    run_server(settings, host, port, behind_proxy, threads)
+
+
+@cli.group()
+def users():
+    """The app's accounts: add, list, remove, change a password."""
+
+
+def _data_dir(ctx, data_dir: Path | None) -> Path:
+    from handout_builder.web.server import default_data_dir
+
+    return data_dir or default_data_dir(_root(ctx))
+
+
+def _new_password(name: str) -> str:
+    # Asked for, never an option: a password on the command line stays in the shell history.
+    return click.prompt(f"Password for {name} (at least 12 characters)", hide_input=True, confirmation_prompt=True)
+
+
+@users.command(name="add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--lang", type=click.Choice(LANGUAGES), default=SOURCE_LANGUAGE, show_default=True,
+              help="The language of the app's pages for this user.")
+@data_option
+@click.pass_context
+def users_add(ctx, name, role, lang, data_dir):
+    """Add an account (the password is asked for twice)."""
+    from handout_builder.web.accounts import add_account
+
+    click.echo(add_account(_data_dir(ctx, data_dir), name, role, _new_password(name), lang))
+
+
+@users.command(name="list")
+@data_option
+@click.pass_context
+def users_list(ctx, data_dir):
+    """List the accounts and their roles."""
+    from handout_builder.web.accounts import account_lines
+
+    click.echo("\n".join(account_lines(_data_dir(ctx, data_dir))))
+
+
+@users.command(name="remove")
+@click.argument("name")
+@data_option
+@click.pass_context
+def users_remove(ctx, name, data_dir):
+    """Remove an account and end its sessions (the education record keeps its name)."""
+    from handout_builder.web.accounts import remove_account
+
+    click.echo(remove_account(_data_dir(ctx, data_dir), name))
+
+
+@users.command(name="passwd")
+@click.argument("name")
+@data_option
+@click.pass_context
+def users_passwd(ctx, name, data_dir):
+    """Set a new password for an account (asked for twice); its sessions end."""
+    from handout_builder.web.accounts import change_password
+
+    click.echo(change_password(_data_dir(ctx, data_dir), name, _new_password(name)))
 
 
 if __name__ == "__main__":

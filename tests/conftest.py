@@ -123,3 +123,21 @@ def pdf_text(path: Path) -> str:
     text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
     # WeasyPrint's automatic hyphen comes out as U+2010 and a line break.
     return text.replace("\u2010\n", "").replace("-\n", "-")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium for every browser test of the session."""
+    from playwright.sync_api import sync_playwright
+
+    chromium_path = Path("/usr/bin/chromium")
+    if not chromium_path.exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -95,55 +95,48 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which("chrom
 
 
 @needs_chromium
-def test_search_filters_as_you_type_in_chromium(catalog_build, tmp_path):
-    from playwright.sync_api import sync_playwright
+def test_search_filters_as_you_type_in_chromium(catalog_build, tmp_path, chromium):
+    page = chromium.new_page(viewport={"width": 1000, "height": 900})
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto((catalog_build / "index.html").as_uri())
+    visible = page.locator(".edition:visible")
+    assert visible.count() == 9
+    assert page.get_by_role("status").inner_text() == "9 PDFs"
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 900})
-            requests = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto((catalog_build / "index.html").as_uri())
-            visible = page.locator(".edition:visible")
-            assert visible.count() == 9
-            assert page.get_by_role("status").inner_text() == "9 PDFs"
+    search = page.get_by_label("Find a handout")
+    assert search.evaluate("el => el === document.activeElement")  # ready to type
+    search.press_sequentially("testo")
+    assert visible.count() == 3
+    assert page.get_by_role("status").inner_text() == "3 of 9 PDFs match"
+    assert page.locator("h2:visible").all_inner_texts() == ["Drugs"]
 
-            search = page.get_by_label("Find a handout")
-            assert search.evaluate("el => el === document.activeElement")  # ready to type
-            search.press_sequentially("testo")
-            assert visible.count() == 3
-            assert page.get_by_role("status").inner_text() == "3 of 9 PDFs match"
-            assert page.locator("h2:visible").all_inner_texts() == ["Drugs"]
+    search.fill("")
+    search.press_sequentially("a4 ENGLISH")
+    assert sorted(visible.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")) == [
+        "en/a4/about-patches.pdf", "en/a4/brochure.pdf", "en/a4/testinib.pdf"]
 
-            search.fill("")
-            search.press_sequentially("a4 ENGLISH")
-            assert sorted(visible.locator("a").evaluate_all("els => els.map(a => a.getAttribute('href'))")) == [
-                "en/a4/about-patches.pdf", "en/a4/brochure.pdf", "en/a4/testinib.pdf"]
+    search.fill("")
+    search.press_sequentially("large print patch")
+    assert visible.count() == 1
+    page.screenshot(path=str(tmp_path / "catalog-search.png"), full_page=True)
 
-            search.fill("")
-            search.press_sequentially("large print patch")
-            assert visible.count() == 1
-            page.screenshot(path=str(tmp_path / "catalog-search.png"), full_page=True)
+    search.press_sequentially("x")
+    assert visible.count() == 0
+    assert page.get_by_text("No handout matches your search.").is_visible()
+    search.press("Escape")
+    assert visible.count() == 9
 
-            search.press_sequentially("x")
-            assert visible.count() == 0
-            assert page.get_by_text("No handout matches your search.").is_visible()
-            search.press("Escape")
-            assert visible.count() == 9
+    # Keyboard only: Tab from the search box reaches the first PDF, Enter opens it.
+    search.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == "en/letter/about-patches.pdf"
+    assert all(url.startswith("file://") for url in requests), requests
 
-            # Keyboard only: Tab from the search box reaches the first PDF, Enter opens it.
-            search.press("Tab")
-            focused = page.evaluate("document.activeElement.getAttribute('href')")
-            assert focused == "en/letter/about-patches.pdf"
-            assert all(url.startswith("file://") for url in requests), requests
-
-            small = browser.new_page(viewport={"width": 360, "height": 740})
-            small.goto((catalog_build / "index.html").as_uri())
-            assert small.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
-            small.screenshot(path=str(tmp_path / "catalog-phone.png"))
-        finally:
-            browser.close()
+    small = chromium.new_page(viewport={"width": 360, "height": 740})
+    small.goto((catalog_build / "index.html").as_uri())
+    assert small.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    small.screenshot(path=str(tmp_path / "catalog-phone.png"))
+    page.close()
+    small.close()
     assert (tmp_path / "catalog-search.png").stat().st_size > 10_000

@@ -109,9 +109,11 @@ class Inputs:
             parts.append(("print profile", self._hash(self._named_by_brand("print", "profile"))))
             fonts = font_dir()
             parts += [("font", p.name, self._hash(p)) for p in sorted(fonts.glob("*.ttf"))] if fonts else []
-            # Every module of the library, by its path inside it: a subpackage's module counts too.
+            # Every module of the library, by its path inside it: a subpackage's module counts too. The
+            # app's (web/) make no PDF: editing a page of the app rebuilds nothing.
             parts += [("code", p.relative_to(LIBRARY_FOLDER).as_posix(), self._hash(p))
-                      for p in sorted(LIBRARY_FOLDER.rglob("*.py"))]
+                      for p in sorted(LIBRARY_FOLDER.rglob("*.py"))
+                      if p.relative_to(LIBRARY_FOLDER).parts[0] != "web"]
             parts.append(("versions", _version("make-handouts"), _version("weasyprint")))
             self._shared = parts
         return self._shared

@@ -34,17 +34,29 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
     out_dir = out_dir or root / "out"
     slugs = list(slugs)
     inputs = {lang: Inputs(root, brand_file, lang) for lang in langs}
-    editions = {lang: [Edition(lang, paper, variant) for variant in variants] for lang in langs}
     if not force and html_dir is None:
-        # Reading needs no lock: every file is replaced atomically, and a record that does not match
-        # the PDFs sends the build down the full path, which takes the lock and looks again.
-        kept = _all_fresh(inputs, slugs, editions, out_dir, settings)
+        kept = up_to_date(root, slugs, langs=langs, paper=paper, variants=variants, brand_file=brand_file,
+                          out_dir=out_dir, settings=settings, inputs=inputs)
         if kept is not None:
             remove_leftovers_if_idle(out_dir)  # a killed build's temporary files
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
     return _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings,
                   force or html_dir is not None, jobs, log)
+
+
+def up_to_date(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
+               langs: list[str] | tuple[str, ...] = (SOURCE_LANGUAGE,), paper: str = DEFAULT_PAPER,
+               variants: list[Variant] | tuple[Variant, ...] = (Variant(),), brand_file: Path | None = None,
+               out_dir: Path | None = None, settings: Settings = Settings(),
+               inputs: dict[str, Inputs] | None = None) -> list[ManifestEntry] | None:
+    """The manifest entries of what `build` with these arguments makes, if every one is built and current;
+    None if a build is needed. Read from raw files only: quick, nothing imported, no lock needed (every
+    file is replaced atomically, and a record that does not match the PDFs sends the build down the full
+    path, which takes the lock and looks again)."""
+    inputs = inputs or {lang: Inputs(root, brand_file, lang) for lang in langs}
+    editions = {lang: [Edition(lang, paper, variant) for variant in variants] for lang in langs}
+    return _all_fresh(inputs, list(slugs), editions, out_dir or root / "out", settings)
 
 
 def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, list[Edition]], out_dir: Path,

@@ -65,6 +65,12 @@ class Pool:
             self._executor = None
             return self._pool().submit(_call, method, *args)
 
+    @property
+    def running(self) -> bool:
+        """Whether worker processes are up, so that the next submit forks none (the app forks only from
+        the one thread that also does its WeasyPrint work: a fork copies no lock another thread holds)."""
+        return self._executor is not None and not self._executor._broken
+
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(

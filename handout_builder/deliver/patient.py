@@ -33,6 +33,9 @@ class Personal:
     plan: str
     next_visit: date | None
     prepared_on: date  # today: the only place the clock is read
+    # The education record's opaque id for this copy (the app's), printed small on the sheet; no patient
+    # data goes into it or into the record.
+    record_id: str = ""
 
 
 @dataclass(frozen=True)

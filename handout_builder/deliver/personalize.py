@@ -15,7 +15,7 @@ from ..build.fingerprint import Inputs, content_version
 from ..build.plan import Settings
 from ..content.library import load_library
 from ..content.project import languages
-from ..editions import PAPERS
+from ..editions import PAPERS, Edition
 from ..pdf.encryption import encrypt
 from ..pdf.engine import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
 from ..problems import BuildFailed, Problem, Problems
@@ -36,8 +36,9 @@ class Personalizer:
     writing it does, and the sheet is a single short page.
     """
 
-    def __init__(self, root: Path, brand_file: Path | None = None):
+    def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT):
         self.root = root
+        self.layouts_kept = layouts_kept
         self.brand_file = brand_file
         self.langs = tuple(languages(root)) or ("en",)
         self._renderers: dict[str, Renderer] = {}
@@ -98,6 +99,23 @@ class Personalizer:
             data = encrypt(data, request.password)
         return data, pages
 
+    def prepare(self, slug: str, edition: Edition) -> None:
+        """Lay out one handout edition now, without patient data, so that each copy of it costs only its
+        plan sheet (the app does this before forking its workers, which inherit the layouts). BuildFailed
+        on a problem."""
+        problems = Problems(self.root)
+        renderer = self.renderer(edition.lang)
+        renderer.problems = problems
+        blank = Request(slug, edition.lang, edition.paper, Personal("", "", "", None, date.today()), None,
+                        edition.variant)
+        self._handout_layout(blank, renderer, problems.display(renderer.library.handout(slug).path), problems)
+        problems.raise_if_any()
+
+    @property
+    def prepared(self) -> int:
+        """How many handout editions are laid out."""
+        return len(self._layouts)
+
     def render_rows(self, requests: list[Request]) -> list[tuple[bytes | None, list[Problem]]]:
         """Each request's PDF, or None and its problems: a bad row does not stop the others."""
         rendered = []
@@ -122,7 +140,7 @@ class Personalizer:
         if problems:
             return None
         self._layouts[key] = layout
-        while len(self._layouts) > LAYOUTS_KEPT:
+        while len(self._layouts) > self.layouts_kept:
             self._layouts.popitem(last=False)
         return layout
 

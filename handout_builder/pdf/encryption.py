@@ -7,16 +7,20 @@ import secrets
 
 
 def encrypt(data: bytes, password: str) -> bytes:
-    """AES-256, with printing at full quality and text extraction (screen readers) still allowed."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.constants import UserAccessPermissions as Allow
+    """AES-256 (R6), with printing at full quality and text extraction (screen readers) still allowed.
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
-    allowed = (Allow.PRINT | Allow.PRINT_TO_REPRESENTATION | Allow.EXTRACT
-               | Allow.EXTRACT_TEXT_AND_GRAPHICS)
-    # The owner password is random and thrown away: nobody can lift the restrictions afterwards.
-    writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(32),
-                   algorithm="AES-256", permissions_flag=allowed)
+    qpdf (pikepdf) rewrites the file in C++: about 0.05 s for a 6-page handout, where pypdf's clone and
+    write took 0.4 to 0.8 s, more than the personalised copy's own rendering.
+    """
+    import pikepdf
+
+    allowed = pikepdf.Permissions(accessibility=True, extract=True, print_lowres=True, print_highres=True,
+                                  modify_annotation=False, modify_assembly=False, modify_form=False,
+                                  modify_other=False)
     out = io.BytesIO()
-    writer.write(out)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        # The owner password is random and thrown away: nobody can lift the restrictions afterwards.
+        pdf.save(out, encryption=pikepdf.Encryption(user=password, owner=secrets.token_urlsafe(32), R=6,
+                                                    allow=allowed),
+                 object_stream_mode=pikepdf.ObjectStreamMode.preserve, deterministic_id=False)
     return out.getvalue()

@@ -340,3 +340,25 @@ def _subset_fonts(out: Pdf) -> None:
         program.save(data)
         programs[key].write(data.getvalue())
         programs[key].Length1 = len(data.getvalue())
+
+
+def stack_for_printing(pdfs: list[bytes], two_sided: bool) -> bytes:
+    """Several finished PDFs as one document for one print job (the app's basket). Printed on both sides,
+    a document of an odd number of pages is followed by a blank page, so the next one starts on a fresh
+    sheet. Only for the printer: the structure trees are not merged."""
+    out = Pdf.new()
+    sources = [open_pdf(data) for data in pdfs]  # open until saved: pages are copied from them then
+    try:
+        for number, pdf in enumerate(sources):
+            with warnings.catch_warnings():  # named destinations and forms: nothing a printer uses
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                out.pages.extend(pdf.pages)
+            if two_sided and len(pdf.pages) % 2 and number < len(sources) - 1:
+                box = [float(v) for v in pdf.pages[-1].mediabox]
+                out.add_blank_page(page_size=(box[2] - box[0], box[3] - box[1]))
+        buffer = BytesIO()
+        out.save(buffer)
+    finally:
+        for pdf in sources:
+            pdf.close()
+    return buffer.getvalue()
