@@ -16,7 +16,7 @@ import click
 
 from handout_builder.editions import ALL_LANGUAGES, DEFAULT_PAPER, LANGUAGES, PAPERS, SOURCE_LANGUAGE
 from handout_builder.problems import BuildFailed
-from handout_builder.web.accounts import ROLES
+from handout_builder.web.roles import ROLES
 
 BUG = 3
 

@@ -17,20 +17,8 @@ from ..editions import LANGUAGES, SOURCE_LANGUAGE
 from ..problems import BuildFailed, Problems
 from . import db
 
-# What each role may use: one area per blueprint. Each role has what the one before it has, and more;
-# content owner and marketing are side by side; admin has everything.
-LIBRARY, PERSONAL, CONTENT, MARKETING, ADMIN = "library", "personal", "content", "marketing", "admin"
-AREAS = (LIBRARY, PERSONAL, CONTENT, MARKETING, ADMIN)
-FRONT_DESK, CLINICIAN, CONTENT_OWNER, MARKETER, ADMINISTRATOR = (
-    "front-desk", "clinician", "content-owner", "marketing", "admin")
-ROLE_AREAS = {
-    FRONT_DESK: (LIBRARY,),
-    CLINICIAN: (LIBRARY, PERSONAL),
-    CONTENT_OWNER: (LIBRARY, PERSONAL, CONTENT),
-    MARKETER: (LIBRARY, PERSONAL, MARKETING),
-    ADMINISTRATOR: AREAS,
-}
-ROLES = tuple(ROLE_AREAS)
+from .roles import (ADMIN, ADMINISTRATOR, AREAS, CLINICIAN, CONTENT, CONTENT_OWNER, FRONT_DESK,  # noqa: F401
+                    LIBRARY, MARKETER, MARKETING, PERSONAL, ROLE_AREAS, ROLES)
 
 MIN_PASSWORD = 12
 MAX_PASSWORD = 128  # argon2 takes any length; this only stops a pasted novel
