@@ -28,10 +28,13 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     prose = ProseReader(sources, glossary, handouts / "images", problems)
 
     default_brand = handouts / "clinic.toml"
-    clinic, brochure_table = read_brand_file(brand_file or default_brand, problems)
+    # A brand file given with --brand may be kept anywhere (its logo must be beside it); the project's
+    # own must really be in handouts/, like every content file.
+    clinic, brochure_table = read_brand_file(brand_file or default_brand, problems,
+                                             within=None if brand_file else handouts)
     if brochure_table is None and brand_file is not None:
         # A brand file from elsewhere need not repeat the brochure order: the project's applies.
-        _, brochure_table = read_brand_file(default_brand, Problems(root))
+        _, brochure_table = read_brand_file(default_brand, Problems(root), within=handouts)
     if brochure_table is None and clinic is not None:
         problems.add(brand_file or default_brand, None, "missing table [brochure] (title, topics, drugs)",
                      code="schema")
@@ -39,12 +42,12 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     # A file that does not parse maps to None: its syntax error is reported, and nothing else about it.
     topics = {}
     for path, slug in _content_files(handouts / "topics", "md", lang, problems):
-        topics[slug] = _read_topic(path, slug, lang, prose, problems)
+        topics[slug] = _read_topic(path, slug, lang, prose, problems, handouts)
     drugs = {}
     for path, slug in _content_files(handouts / "drugs", "yaml", lang, problems):
         if slug in topics:
             problems.add(path, None, f"slug '{slug}' is used by a topic too; slugs must be unique", code="slug")
-        drugs[slug] = _read_drug(path, slug, lang, prose, problems)
+        drugs[slug] = _read_drug(path, slug, lang, prose, problems, handouts)
 
     brochure = None
     if brochure_table is not None and clinic is not None:
@@ -76,7 +79,7 @@ def _content_files(folder: Path, ext: str, lang: str, problems: Problems):
 
 
 def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
-    data = _read_yaml_file(path, problems)
+    data = _read_yaml_file(path, problems, path.parent)
     if data is None:
         return {}
     top = Fields(data, path, problems)
@@ -96,15 +99,16 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
 
 
 def _read_glossary(path: Path, problems: Problems) -> dict[str, str]:
-    data = _read_yaml_file(path, problems)
+    data = _read_yaml_file(path, problems, path.parent)
     if data is None:
         return {}
     top = Fields(data, path, problems)
     return {str(term): top.text(term) for term in list(top.data)}
 
 
-def _read_yaml_file(path: Path, problems: Problems):
-    text = read_text(path, problems)
+def _read_yaml_file(path: Path, problems: Problems, handouts: Path):
+    """A YAML content file, which must really be in `handouts` (not a link to a file elsewhere)."""
+    text = read_text(path, problems, within=handouts)
     return None if text is None else parse_yaml(text, path, problems)
 
 
@@ -128,8 +132,9 @@ def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...
     return tuple(source_id for source_id, _ in ids)
 
 
-def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Topic | None:
-    text = read_text(path, problems)
+def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
+                handouts: Path) -> Topic | None:
+    text = read_text(path, problems, within=handouts)
     if text is None:
         return None
     lines = text.split("\n")
@@ -201,8 +206,9 @@ def _require_stated_boxed_warning(fields: Fields, warning: Fields) -> None:
                             "boxed_warning.sources", code="boxed-warning")
 
 
-def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems) -> Drug | None:
-    data = _read_yaml_file(path, problems)
+def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
+               handouts: Path) -> Drug | None:
+    data = _read_yaml_file(path, problems, handouts)
     if data is None:
         return None
     fields = Fields(data, path, problems, line=None if isinstance(data, dict) else 1)
