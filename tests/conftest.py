@@ -41,6 +41,21 @@ def project(tmp_path) -> Path:
     return make_project(tmp_path / "project")
 
 
+def edit(project: Path, relative: str, old: str, new: str) -> None:
+    """Replace the first `old` in a project file with `new` (which must be there)."""
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# A section far above grade 8, for the reading-level rule.
+LONG_WINDED_SECTION = ("\n## Why treatment takes time\n\n"
+                       "Repigmentation of depigmented epidermal areas, particularly on the extremities, "
+                       "proceeds considerably more slowly than repigmentation of facial areas, because "
+                       "follicular melanocyte reservoirs are comparatively sparse in acral regions.\n")
+
+
 def run(*args: str, project: Path | None = None, input: str | None = None):
     """Run the CLI in-process (`input` is typed at its prompts); returns click's Result."""
     prefix = ["--project", str(project)] if project else []

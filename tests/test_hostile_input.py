@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run
+from conftest import edit, run
 from handout_builder.content.fields import MAX_FILE_BYTES
 
 TOPIC = "handouts/topics/about-patches.en.md"
@@ -19,13 +19,6 @@ SOURCES = "handouts/sources.yaml"
 GLOSSARY = "handouts/glossary.en.yaml"
 BRAND = "handouts/clinic.toml"
 CONTENT_FILES = (TOPIC, DRUG, SOURCES, GLOSSARY, BRAND)
-
-
-def edit(project: Path, relative: str, old: str, new: str) -> None:
-    path = project / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def problems(project: Path, *args: str) -> list[str]:

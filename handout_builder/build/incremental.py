@@ -1,4 +1,5 @@
-"""Build stage: the incremental build. Load and check every language's content, plan and render every
+"""Build stage: the incremental build. Load every language's content and run on it the checks `check`
+runs (checks/runner.check_build: errors stop the build, warnings are printed), plan and render every
 requested PDF in memory, and only then write them (atomically), the manifest and the catalog. A build with
 any problem, in any language, writes nothing.
 
@@ -10,6 +11,7 @@ One build at a time writes a folder (a lock).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
@@ -24,12 +26,15 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
           langs: list[str] | tuple[str, ...] = (SOURCE_LANGUAGE,), paper: str = DEFAULT_PAPER, variants: list[Variant] | tuple[Variant, ...] = (Variant(),),
           brand_file: Path | None = None, out_dir: Path | None = None, html_dir: Path | None = None,
           settings: Settings = Settings(), force: bool = False, jobs: int | None = None,
-          log: Callable[[str], None] = print) -> list[ManifestEntry]:
+          log: Callable[[str], None] = print, warn: Callable[[str], None] | None = None,
+          today: date | None = None) -> list[ManifestEntry]:
     """Build the named handouts (or every handout and the brochure) in every language and variant asked
     for, into `out_dir` (default: the project's out/); return their manifest entries.
 
     Outputs whose fingerprint is unchanged and whose file is intact are kept, unless `force`; keeping the
     HTML (`html_dir`) renders everything asked for. `jobs` processes render (default: one per core).
+    A build that renders anything first runs the content checks, with reviews aged against `today`
+    (default: today); their warnings go to `warn` (default: `log`).
     """
     out_dir = out_dir or root / "out"
     slugs = list(slugs)
@@ -43,7 +48,7 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
     return _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings,
-                  force or html_dir is not None, jobs, log)
+                  force or html_dir is not None, jobs, log, warn or log, today or date.today())
 
 
 def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, list[Edition]], out_dir: Path,
@@ -69,7 +74,8 @@ def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, 
 
 
 def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings, force, processes,
-           log) -> list[ManifestEntry]:
+           log, warn, today) -> list[ManifestEntry]:
+    from ..checks.runner import check_build
     from ..content.library import load_library
     from ..pdf.engine import asset_roots, check_stylesheets, make_fetcher
     from ..render.renderer import Renderer
@@ -87,6 +93,12 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             continue
         jobs += plan(library, slugs, paper, list(variants), problems, settings.include_drafts)
     problems.raise_if_any()
+    # What `check` finds stops the build too: a section at grade 17 must not reach paper either.
+    check_build(root, brand_file, libraries, today, problems)
+    problems.raise_if_any()
+    for warning in problems.warnings:
+        warn(str(warning))
+    problems.items = []
 
     first = next(iter(libraries.values()))
     stylesheets = check_stylesheets(root, make_fetcher(asset_roots(root, first.clinic.brand_file), []), problems)

@@ -333,7 +333,8 @@ class Fields:
             return choices[0]
         return value
 
-    def texts(self, key: str, required: bool = True, minimum: int = 1) -> list[tuple[str, int | None]]:
+    def texts(self, key: str, required: bool = True, minimum: int = 1,
+              maximum: int | None = None) -> list[tuple[str, int | None]]:
         """A list of text items, each with its own line."""
         value = self._get(key, required, "a list")
         if value is None:
@@ -343,6 +344,8 @@ class Fields:
             return []
         if len(value) < minimum:
             self.report(key, f"'{key}' needs at least {minimum} item{'s' if minimum > 1 else ''}")
+        if maximum is not None and len(value) > maximum:
+            self.report(key, f"'{key}' has {len(value)} items; at most {maximum}")
         lines = getattr(value, "lines", [self.line_of(key)] * len(value))
         items = []
         for item, line in zip(value, lines):

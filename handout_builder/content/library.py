@@ -118,9 +118,18 @@ def _review(fields: Fields) -> Review:
                   draft=fields.boolean("draft", required=False))
 
 
-def _inline_list(fields: Fields, key: str, prose: ProseReader, minimum: int = 1, required: bool = True):
+# A reader keeps only a few points in mind: the box that opens each handout holds 2 to 5 (the authors' guide).
+KEY_POINTS = (2, 5)
+
+
+def _inline_list(fields: Fields, key: str, prose: ProseReader, minimum: int = 1, required: bool = True,
+                 maximum: int | None = None):
     return tuple(prose.inline(text, fields.path, line)
-                 for text, line in fields.texts(key, required=required, minimum=minimum))
+                 for text, line in fields.texts(key, required=required, minimum=minimum, maximum=maximum))
+
+
+def _key_points(fields: Fields, prose: ProseReader):
+    return _inline_list(fields, "key_points", prose, minimum=KEY_POINTS[0], maximum=KEY_POINTS[1])
 
 
 def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...]:
@@ -152,7 +161,7 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         slug=slug, lang=lang, path=path,
         title=fields.text("title"),
         summary=prose.inline(fields.text("summary"), path, fields.line_of("summary")),
-        key_points=_inline_list(fields, "key_points", prose, minimum=2),
+        key_points=_key_points(fields, prose),
         what_you_can_do=_inline_list(fields, "what_you_can_do", prose),
         call_us_if=_inline_list(fields, "call_us_if", prose),
         sections=prose.sections(body, path, body_line, slug),
@@ -255,7 +264,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
         drug_class=drug_class, route=fields.choice("route", ROUTES),
         form=fields.text("form"), schedule=fields.text("schedule"),
         targets=tuple(t for t, _ in targets),
-        summary=inline("summary"), key_points=_inline_list(fields, "key_points", prose, minimum=2),
+        summary=inline("summary"), key_points=_key_points(fields, prose),
         what_it_is=paragraphs("what_it_is"),
         status_us=_status(status, "US", prose, sources), status_eu=_status(status, "EU", prose, sources),
         other_uses=paragraphs("other_uses"),
