@@ -80,6 +80,23 @@ def real_build(tmp_path_factory) -> Path:
     return out
 
 
+def translation_pairs(lang: str = "es", used_in: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(English, translation) of each string of a language's gettext catalog (each form of a plural), or
+    only of those used in one of the files `used_in`."""
+    from babel.messages.pofile import read_po
+
+    with (REPO / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        messages = [m for m in read_po(po) if m.id]
+    pairs = []
+    for m in messages:
+        if used_in and not any(path in used_in for path, _ in m.locations):
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        pairs += [(english, translated) for english in ids for translated in strings]
+    return pairs
+
+
 def assert_tagged(reader, lang: str = "en") -> None:
     """The document-level marks of a tagged PDF (PDF/UA-1) that screen readers rely on."""
     root = reader.trailer["/Root"]

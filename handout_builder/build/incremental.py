@@ -17,9 +17,10 @@ from pathlib import Path
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
-from .output import (CATALOG, ManifestEntry, build_lock, entry_for, read_manifest, remove_leftovers, retract,
-                     update_manifest, write_atomic)
+from .output import (CATALOG, ManifestEntry, build_lock, catalog_page, entry_for, read_manifest, remove_leftovers,
+                     retract, update_manifest, write_atomic)
 from .plan import Settings, outputs
+from .recover import recover_manifest
 
 
 def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
@@ -54,8 +55,9 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
 def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, list[Edition]], out_dir: Path,
                settings: Settings) -> list[ManifestEntry] | None:
     """The manifest entries of every wanted output if all are up to date, judged from raw files only
-    (nothing parsed, WeasyPrint not imported); None if anything needs the full build."""
-    if not slugs and not (out_dir / CATALOG).is_file():
+    (nothing parsed, WeasyPrint not imported); None if anything needs the full build (which writes the
+    catalog pages too, if one is missing)."""
+    if not all((out_dir / page).is_file() for page in {CATALOG, *map(catalog_page, inputs)}):
         return None
     record = Record(out_dir)
     paths = set()
@@ -78,7 +80,6 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
     from ..checks.runner import check_build
     from ..content.library import load_library
     from ..pdf.engine import asset_roots, check_stylesheets, make_fetcher
-    from ..render.renderer import Renderer
     from .part_cache import PartCache
     from .plan import plan
 
@@ -93,7 +94,7 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             continue
         jobs += plan(library, slugs, paper, list(variants), problems, settings.include_drafts)
     problems.raise_if_any()
-    # What `check` finds stops the build too: a section at grade 17 must not reach paper either.
+    # What `check` finds stops the build too (an untranslated template string, a section at grade 17).
     check_build(root, brand_file, libraries, today, problems)
     problems.raise_if_any()
     for warning in problems.warnings:
@@ -102,13 +103,12 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
 
     first = next(iter(libraries.values()))
     stylesheets = check_stylesheets(root, make_fetcher(asset_roots(root, first.clinic.brand_file), []), problems)
-    # Loading each language's translations: an untranslated string stops the build here.
-    renderers = {lang: Renderer(library, problems) for lang, library in libraries.items()}
     problems.raise_if_any()
 
     # Only a build with no problem creates the output folder; from here on it is this build's alone.
     with build_lock(out_dir):
         remove_leftovers(out_dir)
+        recover_manifest(root, out_dir, warn)
         record = Record(out_dir)
         fingerprints = {job.path: _fingerprint(inputs, settings, job) for job in jobs}
         listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
@@ -147,8 +147,8 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
         entries = update_manifest(out_dir, written)
         log(f"wrote {out_dir / 'manifest.json'}")
         record.save(built)  # last: an output counts as fresh only once everything about it is on disk
-        if not slugs:
-            _write_catalog(renderers[first.lang], out_dir, entries, problems, log)
+        # Every build rewrites the catalog, from the whole manifest: a one-handout build (or `print`) too.
+        _write_catalog(first, out_dir, entries, problems, log)
         wanted = {job.path for job in jobs}
         return [e for e in entries if e.path in wanted]
 
@@ -210,10 +210,11 @@ def render_all(libraries: dict, work: list, html_dir: Path | None, settings: Set
     return [results[i] for i in range(len(work))]
 
 
-def _write_catalog(renderer, out_dir: Path, entries: list[ManifestEntry], problems: Problems, log) -> None:
-    """The front desk's out/index.html, from every PDF in the manifest."""
+def _write_catalog(library, out_dir: Path, entries: list[ManifestEntry], problems: Problems, log) -> None:
+    """The front desk's out/index.html (and each other language's page), from every PDF in the manifest."""
     from .catalog import write_catalog
 
-    index = write_catalog(renderer, out_dir, entries)
+    pages = write_catalog(library, out_dir, entries, problems)
     problems.raise_if_any("the PDFs were written, the catalog was not")
-    log(f"wrote {index}")
+    for page in pages:
+        log(f"wrote {page}")
