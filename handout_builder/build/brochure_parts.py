@@ -9,9 +9,10 @@ from concurrent.futures import Future
 
 import pikepdf
 
-from ..editions import BOOKLET
+from ..editions import BOOKLET, PRINT_SHOP
 from ..pdf.imposition import booklet_note, impose_booklet
 from ..pdf.join import anchor_pages, dangling_links, join, open_pdf
+from ..pdf.marks import add_crop_marks
 from ..problems import Problem
 from ..render.brochure import BACK, BACK_COVER, CONTENTS, fillers_for, page_numbers, split_parts
 from .part_cache import PartCache
@@ -128,6 +129,8 @@ class BrochureRun:
         laid_out = len([key for key in used if key in self.rendered])
         kept = "; the others were kept from an earlier build" if laid_out < len(used) else ""
         notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out{kept}"]
+        if self.job.edition.variant.has(PRINT_SHOP):
+            data = add_crop_marks(data)  # in a slug beyond the bleed (a booklet is cut to its trim instead)
         if self.job.edition.variant.has(BOOKLET):
             data, total = impose_booklet(data, self.session.settings.creep)
             notes.append(booklet_note(self.job.edition.paper))
