@@ -1,0 +1,127 @@
+"""No page of any edition of the real content is empty or nearly empty: a sheet of paper spent on the
+logo alone (the title and main points pushed to page 2), on the disclaimer, or on the tail of a sentence.
+
+Every language, paper and variant that lays pages out differently: regular, large print, the print-shop
+brochure (the booklet imposes the same pages two to a sheet; grayscale changes only colours) and the
+leaflet, on letter and A4, in English and Spanish. The real content is built once for the session (about
+a minute and a half on two idle cores: the benchmark's figures), starting from `real_build`'s folder.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run, translation_pairs
+
+# A page with fewer lines of body text than this is nearly empty: the footer, the page label and the
+# brand header are not body text. Four lines are the disclaimer with a source, or a paragraph's end.
+NEARLY_EMPTY = 6
+# Each command builds both languages into the same folder as real_build's (English, letter, regular).
+EDITIONS = (("--lang", "all"), ("--lang", "all", "--paper", "a4"), ("--lang", "all", "--large-print"),
+            ("--lang", "all", "--large-print", "--paper", "a4"), ("--lang", "all", "--print-shop", "--leaflet"),
+            ("--lang", "all", "--print-shop", "--leaflet", "--paper", "a4"))
+# Designed pages that carry little text on purpose, known by their titles: the pages that pad a printed
+# brochure to a multiple of four (templates/partials/filler-*.html.j2), in every language.
+FILLER_TITLES = {text for english, translated in translation_pairs() if english in ("Notes", "Your care team")
+                 for text in (english, translated)}
+
+
+def running_lines() -> re.Pattern:
+    """The lines every page repeats: the footer (clinic, phone, website; review date and version), however
+    it wraps, "Page X of Y", and the brand header's clinic name."""
+    clinic = tomllib.loads((REPO / "handouts/clinic.toml").read_text(encoding="utf-8"))["clinic"]
+    website = re.sub(r"^https?://", "", clinic["website"]).rstrip("/")
+    parts = "|".join(re.escape(p) for p in (clinic["name"], clinic["phone"], website))
+    return re.compile("|".join([rf"(?:{parts})(?: · (?:{parts}))*(?: ·)?",
+                                r"(?:Reviewed|Revisado en) \w+(?: de)? \d{4}(?: · (?:Version|Versión) [0-9a-f]{10})?",
+                                r"(?:Page|Página) \d+ (?:of|de) \d+"]))
+
+
+RUNNING = running_lines()
+
+
+def body_lines(page) -> list[str]:
+    """The page's lines of body text, top to bottom (pypdfium2): its text runs that hold a word, the
+    running lines left out, grouped by their height on the page."""
+    text_page = page.get_textpage()
+    lines: list[tuple[float, float, list[str]]] = []  # (middle, half height, texts)
+    for index in range(text_page.count_rects()):
+        left, bottom, right, top = text_page.get_rect(index)
+        text = " ".join(text_page.get_text_bounded(left, bottom, right, top).split())
+        if not re.search(r"[^\W\d_]{2,}", text) or RUNNING.fullmatch(text):
+            continue  # a list number, a bullet, a footer line
+        middle, half = (bottom + top) / 2, (top - bottom) / 2
+        for line in lines:
+            if abs(line[0] - middle) < max(line[1], half):
+                line[2].append(text)
+                break
+        else:
+            lines.append((middle, half, [text]))
+    return [" ".join(texts) for _, _, texts in sorted(lines, key=lambda line: -line[0])]
+
+
+def designed(entry: dict, number: int, lines: list[str]) -> bool:
+    """A brochure's cover (its first page: logo, title, date) or a filler page, known by its title."""
+    if entry["kind"] != "brochure":
+        return False
+    return number == 1 or bool(lines) and lines[0] in FILLER_TITLES
+
+
+@pytest.fixture(scope="session")
+def every_edition(real_build, tmp_path_factory) -> tuple[Path, list[dict]]:
+    out = tmp_path_factory.mktemp("editions") / "out"
+    shutil.copytree(real_build, out)  # its PDFs are up to date: kept, not built again
+    for options in EDITIONS:
+        result = run("build", *options, "--out", str(out), project=REPO)
+        assert result.exit_code == 0, (options, result.output)
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_every_edition_was_built(every_edition):
+    _, entries = every_edition
+    assert {(e["lang"], e["paper"], e["variant"]) for e in entries} == {
+        (lang, paper, variant) for lang in ("en", "es") for paper in ("letter", "a4")
+        for variant in ("regular", "large-print", "print-shop")} | {
+        (lang, paper, "regular") for lang in ("en", "es") for paper in ("letter", "a4")}
+    assert sum(e["kind"] == "leaflet" for e in entries) == 4
+    assert len(entries) == 4 * (2 * 10 + 1 + 1 + 1)  # per language and paper: 9 handouts and a brochure
+    # in two variants, the print-shop brochure and the leaflet
+
+
+def test_no_page_of_any_edition_is_empty_or_nearly_empty(every_edition):
+    import pypdfium2
+
+    out, entries = every_edition
+    sparse = []
+    for entry in entries:
+        pdf = pypdfium2.PdfDocument(out / entry["path"])
+        try:
+            for number, page in enumerate(pdf, start=1):
+                lines = body_lines(page)
+                if len(lines) < NEARLY_EMPTY and not designed(entry, number, lines):
+                    sparse.append(f"{entry['path']} page {number} of {len(pdf)}: {lines}")
+        finally:
+            pdf.close()
+    assert sparse == []
+
+
+def test_the_rule_sees_a_nearly_empty_page(tmp_path):
+    """The check itself: a handout whose last page holds only its disclaimer is found."""
+    import pypdfium2
+    from weasyprint import HTML
+
+    pages = ("<p>" + "A line of a long handout with many words in it. " * 400 + "</p>",
+             "<p class='disclaimer'>This handout is general information. It does not replace advice.</p>")
+    pdf_path = tmp_path / "sparse.pdf"
+    HTML(string="<body>" + "".join(f"<section style='break-before: page'>{p}</section>" for p in pages)
+         + "</body>").write_pdf(pdf_path)
+    pdf = pypdfium2.PdfDocument(pdf_path)
+    counts = [len(body_lines(page)) for page in pdf]
+    assert counts[0] >= NEARLY_EMPTY and counts[-1] == 1
+    pdf.close()
