@@ -114,6 +114,43 @@ class LeafletText:
 
 
 @dataclass(frozen=True)
+class EmergencyRisk:
+    """A risk whose signs mean "call 911" (handouts/emergency.<lang>.yaml), named the way a sentence names
+    it ("a heart attack"), with the signs a reader can notice."""
+
+    id: str  # e.g. "heart-attack", as a handout's `emergency:` list names it
+    name: str
+    signs: tuple[Prose, ...]
+    sources: tuple[str, ...]  # where the sources name the risk (the sign lists may have none of their own)
+
+
+@dataclass(frozen=True)
+class Emergency:
+    """A handout's emergency block, printed apart from and above "Call us if": the risks the handout
+    names, in its order, and their signs, each printed once."""
+
+    risks: tuple[EmergencyRisk, ...]
+
+    @property
+    def signs(self) -> tuple[Prose, ...]:
+        return tuple(dict.fromkeys(sign for risk in self.risks for sign in risk.signs))
+
+    @property
+    def risk_names(self) -> tuple[str, ...]:
+        return tuple(risk.name for risk in self.risks)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(source for risk in self.risks for source in risk.sources))
+
+    @staticmethod
+    def union(emergencies) -> Emergency | None:
+        """One block for several handouts (the leaflet's flap): every risk they name, once, in order."""
+        risks = {risk.id: risk for emergency in emergencies if emergency for risk in emergency.risks}
+        return Emergency(tuple(risks.values())) if risks else None
+
+
+@dataclass(frozen=True)
 class Topic:
     slug: str
     lang: str
@@ -126,6 +163,7 @@ class Topic:
     sections: tuple[Section, ...]
     review: Review
     leaflet: LeafletText = LeafletText()
+    emergency: Emergency | None = None  # the 911 block, when the topic names an emergency sign's risk
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # front matter key -> line
     kind: str = field(default=TOPIC, init=False)
 
@@ -209,6 +247,7 @@ class Drug:
     pregnancy: Prose
     call_us_if: tuple[Prose, ...]
     review: Review
+    emergency: Emergency | None = None  # the 911 block, when the drug names an emergency sign's risk
     lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)  # top-level key -> line
     kind: str = field(default=DRUG, init=False)
 
@@ -222,7 +261,8 @@ Handout = Topic | Drug
 
 @dataclass(frozen=True)
 class Library:
-    """Everything loaded from a project: brand, brochure plan, content, sources and glossary."""
+    """Everything loaded from a project: brand, brochure plan, content, sources, glossary and the
+    emergency sign lists."""
 
     root: Path
     clinic: Clinic
@@ -232,6 +272,7 @@ class Library:
     sources: dict[str, Source]
     glossary: dict[str, str]
     lang: str = "en"
+    emergency: dict[str, EmergencyRisk] = field(default_factory=dict)  # risk id -> its signs
 
     def handout(self, slug: str) -> Handout:
         return self.topics.get(slug) or self.drugs[slug]

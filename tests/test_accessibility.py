@@ -186,6 +186,23 @@ def test_large_print_is_its_own_variant_beside_the_regular_files(large_print_bui
         f"en/letter/{slug}.large-print.pdf" for slug in [*TOPICS, *DRUGS, "brochure"])
 
 
+def test_a_large_print_build_leaves_the_regular_files_beside_it_as_they_were(sample_build, tmp_path):
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    assert run("build", project=project).exit_code == 0
+    out = project / "out"
+    regular = {p: p.read_bytes() for p in out.glob("en/letter/*.pdf")}
+    assert sorted(p.name for p in regular) == ["about-patches.pdf", "brochure.pdf", "testinib.pdf"]
+    assert run("build", "--large-print", project=project).exit_code == 0
+    assert {p: p.read_bytes() for p in regular} == regular  # untouched
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted((e["path"], e["variant"]) for e in manifest) == sorted(
+        [(f"en/letter/{p.name}", "regular") for p in regular]
+        + [(f"en/letter/{p.stem}.large-print.pdf", "large-print") for p in regular])
+    assert all((out / e["path"]).is_file() for e in manifest)
+
+
 def test_large_print_refuses_print_production_options(project):
     result = run("build", "--large-print", "--leaflet", project=project)
     assert result.exit_code == 2

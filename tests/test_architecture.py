@@ -203,3 +203,30 @@ def test_a_planted_upward_import_and_click_are_found(tmp_path):
 @pytest.mark.parametrize("source", ['"print-shop+grayscale".split("+")', 'name = "+".join(parts)'])
 def test_the_variant_rule_sees_a_split_or_a_join(source):
     assert re.search(r"""split\(["']\+["']\)|["']\+["']\.join""", source)
+
+
+def misplaced_docstrings(package: Path) -> list[str]:
+    """Functions whose docstring comes after an import (its __doc__ is then None)."""
+    found = []
+    for name, path in modules(package).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(node.body) > 1:
+                first, rest = node.body[0], node.body[1:]
+                if isinstance(first, (ast.Import, ast.ImportFrom)) and any(
+                        isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+                        for s in rest[:3]):
+                    found.append(f"{name}.{node.name}")
+    return found
+
+
+def test_no_docstring_sits_after_an_import():
+    assert misplaced_docstrings(LIBRARY) == []
+    from handout_builder.build.incremental import render_all
+
+    assert render_all.__doc__
+
+
+def test_a_planted_docstring_after_an_import_is_found(tmp_path):
+    package = planted(tmp_path, {"build/__init__.py": '"""Build stage: x"""',
+                                 "build/incremental.py": 'def render_all():\n    import os\n\n    """Docs."""\n'})
+    assert misplaced_docstrings(package) == ["handout_builder.build.incremental.render_all"]

@@ -66,7 +66,9 @@ def test_letter_is_the_default(sample_build):
 def test_build_prints_every_written_path(project):
     result = run("build", "about-patches", project=project)
     assert result.exit_code == 0
-    assert f"wrote {project / 'out/en/letter/about-patches.pdf'} (2 pages)" in result.output \
-        or f"wrote {project / 'out/en/letter/about-patches.pdf'} (1 page)" in result.output
+    pdf = project / "out/en/letter/about-patches.pdf"
+    pages = len(PdfReader(pdf).pages)
+    assert pages > 1  # the sample topic runs onto a second page: the plural is exercised
+    assert f"wrote {pdf} ({pages} pages)" in result.output
     assert f"wrote {project / 'out/manifest.json'}" in result.output
     assert "brochure" not in result.output

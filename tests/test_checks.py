@@ -300,3 +300,25 @@ def test_a_new_jak_drug_that_states_its_boxed_warning_passes(project):
     # English only: the sample's Spanish edition has no newjak yet (the parity check would say so).
     result = run("check", "--lang", "en", "--today", "2026-11-01", project=project)
     assert result.exit_code == 0, result.output
+
+
+def test_a_drug_without_a_boxed_warning_has_no_boxed_warning_section_to_grade(project):
+    """`present: false` prints no box; it used to be a string tested as a bool, so `check` graded a
+    "Boxed warning" section that the PDF never printed."""
+    drug = project / DRUG
+    drug.write_text(drug.read_text().replace("  present: true\n", "  present: false\n"))
+    result = run("check", "--lang", "en", "--today", "2026-11-01", project=project)
+    assert result.exit_code == 0, result.output + result.stderr
+    testinib = result.output.split("testinib (")[1].split("leaflet (")[0]
+    assert "section 'Boxed warning'" not in testinib
+    assert "section 'What it is'" in testinib
+    assert run("build", "testinib", project=project).exit_code == 0
+    assert "Boxed warning" not in pdf_text(project / "out/en/letter/testinib.pdf")
+
+
+def test_a_boxed_warning_answer_is_not_a_bool():
+    from handout_builder.model import Answer
+
+    for answer in Answer:
+        with pytest.raises(TypeError):
+            bool(answer)

@@ -209,7 +209,7 @@ def test_spanish_on_a4(project):
     assert result.exit_code == 0, result.output
     page = PdfReader(project / "out/es/a4/testinib.pdf").pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
-    assert "Página 1 de 2" in pdf_text(project / "out/es/a4/testinib.pdf")
+    assert "Página 1 de 3" in pdf_text(project / "out/es/a4/testinib.pdf")
 
 
 def test_lang_all_builds_both_languages_into_one_manifest(project):
@@ -246,3 +246,13 @@ def test_large_print_on_a4_in_spanish(project):
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)
         text = pdf_text(path)
         assert "Página 2 de" in text and "Page 2 of" not in text
+
+
+def test_a_bad_spanish_file_stops_an_all_languages_build_before_anything_is_written(project):
+    path = project / ES_DRUG
+    path.write_text(path.read_text(encoding="utf-8").replace("route: topical", "route: nasal"), encoding="utf-8")
+    result = run("build", "--lang", "all", project=project)
+    assert result.exit_code == 1
+    assert f"{ES_DRUG}:5: error: 'route' must be one of: topical, oral; found 'nasal' [schema]" in result.stderr
+    assert result.stderr.strip().endswith("1 problem in 1 file; nothing was built.")
+    assert not (project / "out").exists()  # not even the English PDFs

@@ -94,6 +94,24 @@ def test_fonts_versions_and_options_are_inputs(project, tmp_path, monkeypatch):
     assert len(options) == 4
 
 
+def test_a_comment_edit_in_a_subpackage_module_rebuilds_everything(project, tmp_path, monkeypatch):
+    """The code is hashed recursively, by each module's path inside the library: a module in a stage
+    subpackage counts as much as a top-level one."""
+    import shutil
+
+    library = tmp_path / "handout_builder"
+    shutil.copytree(fingerprint.LIBRARY_FOLDER, library, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "LIBRARY_FOLDER", library)
+    assert built(run("build", project=project)) == ALL
+    assert built(run("build", project=project)) == set()
+    module = library / "render" / "renderer.py"
+    module.write_text(module.read_text() + "# a comment\n")
+    assert built(run("build", project=project)) == ALL
+    code = [part for part in Inputs(project)._shared_parts() if part[0] == "code"]
+    assert ("code", "render/renderer.py") in {part[:2] for part in code}
+    assert all(not Path(part[1]).is_absolute() for part in code)
+
+
 def test_fingerprints_do_not_depend_on_where_the_project_is(project, tmp_path):
     from conftest import make_project
 

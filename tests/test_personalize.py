@@ -200,7 +200,7 @@ def test_hostile_fields_print_as_plain_text_and_fetch_nothing(personalizer, kind
     for word in value.split():
         assert word in text
     assert personalizer.refused == []
-    assert pages == 3
+    assert pages == 4  # the plan sheet and the 3-page sample handout
 
 
 def test_characters_no_font_can_print_are_refused_without_quoting_the_name(personalizer):

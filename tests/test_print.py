@@ -136,7 +136,7 @@ def test_print_builds_a_missing_handout_and_the_queue_prints_every_page(project,
     assert match[1] == str(project / "out/en/letter/testinib.pdf")
     printed = wait_for_new_pdf(folder, before)
     try:
-        assert len(PdfReader(printed).pages) == len(PdfReader(match[1]).pages) == 2
+        assert len(PdfReader(printed).pages) == len(PdfReader(match[1]).pages) == 3
     finally:
         printed.unlink()
 

@@ -41,7 +41,7 @@ def test_every_pdf_has_clinic_title_and_page_numbers(real_build):
 def test_regulatory_status_is_always_dated(real_build):
     for slug in DRUGS:
         text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
-        assert len(re.findall(r"\(as of (January|February|March|April|May|June|July|August|September|"
+        assert len(re.findall(r"\(checked (January|February|March|April|May|June|July|August|September|"
                               r"October|November|December) 20\d\d\)", text)) >= 2, slug
 
 
@@ -53,7 +53,7 @@ def test_unconfirmed_facts_are_not_printed_as_facts(real_build):
     assert "Boxed warning: ask us" in litfulo
     for slug in ("upadacitinib", "baricitinib", "ritlecitinib"):  # approved for vitiligo nowhere yet
         text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
-        assert "Approved (as of" not in text, slug
+        assert "Approved (checked" not in text, slug
 
 
 def test_brochure_contents_page_numbers_match_where_chapters_start(real_build):
@@ -74,23 +74,54 @@ def test_brochure_outline_has_every_topic_and_drug(real_build):
         assert item.title.split(" (")[0] in reader.pages[page].extract_text()
 
 
+def font_programs_per_face(reader) -> dict[str, int]:
+    """Face name (subset prefix dropped) -> how many distinct embedded program objects it has."""
+    programs: dict[str, set] = {}
+
+    def walk(resources, seen) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            fonts = [d.get_object() for d in font.get("/DescendantFonts", [])] or [font]
+            for each in fonts:
+                descriptor = each["/FontDescriptor"].get_object()
+                face = str(descriptor["/FontName"]).split("+")[-1]
+                for key in ("/FontFile2", "/FontFile3", "/FontFile"):
+                    if key in descriptor:
+                        programs.setdefault(face, set()).add(descriptor.raw_get(key).idnum)
+        for xobject in (resources.get("/XObject") or {}).values():
+            if xobject.idnum not in seen:
+                seen.add(xobject.idnum)
+                walk(xobject.get_object().get("/Resources"), seen)
+
+    for page in reader.pages:
+        walk(page.get("/Resources"), set())
+    return {face: len(ids) for face, ids in sorted(programs.items())}
+
+
 def test_brochure_is_one_tagged_document(real_build):
     reader = PdfReader(real_build / "en/letter/brochure.pdf")
     assert_tagged(reader)
     assert reader.metadata.title == "Vitiligo and its treatments | Maple Grove Dermatology"
     assert reader.metadata.author == "Maple Grove Dermatology"
-    # One render: one embedded program per font face, not one per chapter as a merge would give.
-    programs = set()
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
-            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            programs.add(descriptor["/FontName"])
-    assert len(programs) <= 4, programs
+    # One embedded program per font face, not one per chapter as a merge would give: every font
+    # dictionary of a face, on every page and in every form, points at the same program object.
+    assert font_programs_per_face(reader) == {"Atkinson-Hyperlegible": 1, "Atkinson-Hyperlegible-Bold": 1}
     # Continuous page numbers across chapters (the back cover, like the front, has no footer).
     n = len(reader.pages)
     for number in range(1, n):
         assert f"Page {number} of {n}" in reader.pages[number - 1].extract_text()
+
+
+def test_the_font_program_count_sees_a_merge_of_two_handouts(real_build, tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for slug in ("upadacitinib", "baricitinib"):
+        writer.append(real_build / f"en/letter/{slug}.pdf")
+    writer.write(tmp_path / "merged.pdf")
+    assert font_programs_per_face(PdfReader(tmp_path / "merged.pdf")) == {
+        "Atkinson-Hyperlegible": 2, "Atkinson-Hyperlegible-Bold": 2}
 
 
 def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path):
@@ -111,4 +142,14 @@ def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path):
     for slug in TOPICS:
         assert re.search(r"^title: (.*)$", (REPO / f"handouts/topics/{slug}.en.md").read_text(),
                          re.MULTILINE)[1] in inside
-    assert len(re.findall(r"\(as of \w+ 20\d\d\)", inside)) == 2 * len(DRUGS)
+    assert len(re.findall(r"(?:United States|Europe): [A-Za-z ]+ \(checked \w+ 20\d\d\)", inside)) == 2 * len(DRUGS)
+
+
+def test_every_drug_pdf_prints_the_emergency_block_above_call_us_if(real_build):
+    """Issue 14: the signs that mean 911 are printed apart from, and before, "Call us if" (never under it)."""
+    for slug in [*DRUGS, "side-effects-and-risks"]:
+        text = " ".join(pdf_text(real_build / f"en/letter/{slug}.pdf").split())
+        block = text.index("Call 911 (or your local emergency number) if you have any of these signs:")
+        call_us = text.index("Call us if")
+        assert block < call_us, slug
+        assert "Chest pain" in text[block:call_us] and "911" not in text[call_us:], slug

@@ -25,12 +25,21 @@ def pdfs(out: Path) -> dict[str, bytes]:
             if not p.relative_to(out).as_posix().startswith(".")}
 
 
-def test_two_fresh_copies_build_identical_bytes_serial_or_parallel(sample_build, tmp_path):
-    copy = make_project(tmp_path / "copy")
-    assert run("build", "--jobs", "1", project=copy).exit_code == 0
-    assert pdfs(copy / "out") == pdfs(sample_build)
-    assert len(pdfs(sample_build)) == 3
-    assert (copy / "out/manifest.json").read_bytes() == (sample_build / "manifest.json").read_bytes()
+def test_two_fresh_copies_build_identical_bytes_serial_or_parallel(tmp_path, monkeypatch):
+    from handout_builder.build import pool
+
+    started = []  # worker pools the builds started: none for --jobs 1, one for --jobs 2 (whatever the cores)
+    real = pool.Pool._pool
+    monkeypatch.setattr(pool.Pool, "_pool", lambda self: started.append(self.processes) or real(self))
+    out = {}
+    for jobs in ("1", "2"):
+        copy = make_project(tmp_path / f"copy-{jobs}")
+        assert run("build", "--jobs", jobs, project=copy).exit_code == 0
+        out[jobs] = copy / "out"
+    assert started and set(started) == {2}
+    assert len(pdfs(out["1"])) == 3
+    assert pdfs(out["1"]) == pdfs(out["2"])
+    assert (out["1"] / "manifest.json").read_bytes() == (out["2"] / "manifest.json").read_bytes()
 
 
 def test_every_pdf_carries_its_content_version_in_footer_and_metadata(sample_build):
@@ -56,19 +65,37 @@ def assert_consistent(out: Path) -> None:
             assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
 
 
+def _kill_when(command: list[str], ready) -> None:
+    """Start a build and SIGKILL it as soon as `ready()` is true (or when it ends by itself)."""
+    build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while build.poll() is None and not ready():
+        time.sleep(0.001)
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+
+
 def test_builds_killed_at_random_moments_leave_no_broken_pdf(sample_build, tmp_path):
     project = make_project(tmp_path / "project")
+    out = project / "out"
     command = [*BUILD, "--project", str(project), "build", "--force", "--jobs", "1"]
     started = time.monotonic()
     subprocess.run(command, check=True, capture_output=True)
     duration = time.monotonic() - started
     rng = random.Random(20261122)
-    for _ in range(20):
-        build = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.3, duration * 1.1))  # before 0.3 s Python is still starting
-        build.send_signal(signal.SIGKILL)
-        build.wait()
-        assert_consistent(project / "out")
+    # Moments spread over the whole build (one in each tenth of it, before 0.3 s Python is still
+    # starting), and the riskiest ones: the instant a file is being written (a temporary file exists)
+    # and the instant after a PDF or the manifest was replaced.
+    for tenth in range(8):
+        moment = time.monotonic() + 0.3 + (duration - 0.3) * (tenth + rng.random()) / 8
+        _kill_when(command, lambda: time.monotonic() >= moment)
+        assert_consistent(out)
+    for _ in range(3):
+        _kill_when(command, lambda: any(out.rglob(".*.tmp")))
+        assert_consistent(out)
+    for name in ("en/letter/testinib.pdf", "manifest.json"):
+        before = (out / name).stat().st_mtime_ns
+        _kill_when(command, lambda: (out / name).stat().st_mtime_ns != before)
+        assert_consistent(out)
     result = run("build", project=project)
     assert result.exit_code == 0, result.output
     assert_consistent(project / "out")

@@ -215,11 +215,31 @@ def test_no_project_folder(tmp_path):
         "1 problem with --project; nothing was done."]
 
 
-@pytest.mark.parametrize("command", ["build", "check", "list"])
+def commands() -> list[str]:
+    from make_handouts import cli
+
+    return sorted(cli.commands)
+
+
+def test_the_command_list_is_the_documented_one():
+    assert {"build", "watch", "check", "list", "print", "personalize", "batch", "email"} <= set(commands())
+
+
+@pytest.mark.parametrize("command", commands())
 def test_help_on_every_command(command):
+    from make_handouts import cli
+
     result = run(command, "--help")
     assert result.exit_code == 0
-    assert "Usage:" in result.output and "--brand" in result.output
+    assert result.output.startswith(f"Usage: cli {command} [OPTIONS]")
+    summary = cli.commands[command].help.split("\n")[0][:40]
+    assert " ".join(summary.split()) in " ".join(result.output.split())
+    for param in cli.commands[command].params:
+        for option in param.opts:
+            if option.startswith("--"):
+                assert option in result.output, (command, option)
+    listing = run("--help").output
+    assert f"  {command} " in listing  # the group's help lists it
 
 
 def test_a_leaflet_call_us_if_item_must_be_one_of_the_topics_own(project):
@@ -239,3 +259,51 @@ def test_source_year_is_optional_but_must_be_a_year(project):
     edit(project, "handouts/sources.yaml", "  year: 2025", "  year: twenty")
     assert problems_of(project) == [
         "handouts/sources.yaml:4: error: 'year' must be a whole number of at least 1900, found 'twenty' [schema]"]
+
+
+# --- bugs found by the code review (each failed before the package was reshaped) -------------------
+
+def test_a_content_file_that_is_not_utf8_is_a_problem_not_a_traceback(project):
+    path = project / TOPIC
+    data = path.read_bytes().replace("Patches".encode(), "Patch\xe9s".encode("latin-1"), 1)
+    line = data[:data.index(b"\xe9")].count(b"\n") + 1
+    path.write_bytes(data)
+    for command in ("check", "build", "list"):
+        result = run(command, project=project)
+        assert result.exit_code == 1, command
+        assert f"{TOPIC}: error: not UTF-8 text (byte 0xe9 at line {line}): save it as UTF-8 [encoding]" \
+            in result.stderr, command
+    assert not (project / "out").exists()
+
+
+def test_a_glossary_that_is_not_utf8_is_a_problem_not_a_traceback(project):
+    path = project / "handouts/glossary.en.yaml"
+    path.write_bytes(path.read_bytes() + b"caf\xe9: a drink.\n")
+    line = path.read_bytes().count(b"\n")
+    assert problems_of(project) == [
+        f"handouts/glossary.en.yaml: error: not UTF-8 text (byte 0xe9 at line {line}): save it as UTF-8 [encoding]"]
+
+
+def test_a_utf16_content_file_is_named_as_such(project):
+    path = project / DRUG
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
+    assert problems_of(project) == [
+        f"{DRUG}: error: not UTF-8 text (byte 0xff at line 1) (it looks like UTF-16): save it as UTF-8 [encoding]"]
+
+
+def test_check_validates_the_brand_files_smtp_table(project):
+    brand = project / BRAND
+    brand.write_text(brand.read_text() + '\n[smtp]\nhost = "mail.example.org"\nprot = 587\nport = "587"\n'
+                     'starttls = "yes"\n')
+    lines = brand.read_text().splitlines()
+    port, prot, starttls = (lines.index(text) + 1 for text in ('port = "587"', "prot = 587", 'starttls = "yes"'))
+    result = run("check", "--today", "2026-11-01", project=project)
+    assert result.exit_code == 1
+    problems = [line for line in result.stderr.splitlines() if "smtp" in line or "'port'" in line
+                or "'starttls'" in line]
+    assert problems == [
+        f"{BRAND}:{prot}: error: unknown field 'prot' in 'smtp' (known fields: ca_file, from, host, port, "
+        "starttls, user); the password is never kept in the brand file: it comes from an environment "
+        "variable [schema]",
+        f"{BRAND}:{port}: error: 'port' must be a whole number of at least 1, found '587' [schema]",
+        f"{BRAND}:{starttls}: error: 'starttls' must be true or false, found 'yes' [schema]"]

@@ -4,10 +4,13 @@ options that change some outputs' PDFs beyond their edition."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..editions import BOOKLET, BROCHURE, LEAFLET, Edition, Job, Variant
-from ..model import Library
-from ..problems import Problems
+
+if TYPE_CHECKING:  # the no-change build reads this module and must not load the model (markupsafe)
+    from ..model import Library
+    from ..problems import Problems
 
 
 @dataclass(frozen=True)

@@ -135,9 +135,18 @@ def _topic_sections(topic: Topic) -> list[tuple[str, int | None, list[str]]]:
         # A component (the drug table) is drawn from drug data; its cells are not prose to grade.
         html = [block.html for block in section.blocks if block.html is not None]
         sections.append((section.heading or "(before the first heading)", section.line, html))
+    sections += _emergency_section(topic)
     sections.append(("What you can do", lines.get("what_you_can_do"),
                      [*topic.what_you_can_do, *topic.call_us_if]))
     return sections
+
+
+def _emergency_section(handout: Handout) -> list[tuple[str, int | None, list[str]]]:
+    """The emergency block the template prints above the action box: its signs (the block's fixed words
+    are the template's, like the headings)."""
+    if handout.emergency is None:
+        return []
+    return [("Call 911", handout.lines.get("emergency"), list(handout.emergency.signs))]
 
 
 def _drug_sections(drug: Drug) -> list[tuple[str, int | None, list[str]]]:
@@ -156,6 +165,7 @@ def _drug_sections(drug: Drug) -> list[tuple[str, int | None, list[str]]]:
          [*drug.side_effects_common, *drug.side_effects_serious]),
         ("Tests and checks", lines.get("monitoring"), list(drug.monitoring)),
         ("Pregnancy and breastfeeding", lines.get("pregnancy"), [drug.pregnancy]),
+        *_emergency_section(drug),
         (f"How to use {drug.brand}", lines.get("how_to_use"), [*drug.how_to_use, *drug.call_us_if]),
     ]
     return sections

@@ -27,6 +27,8 @@ COLOUR_PAIRS = (
     ("--muted", "--paper", "the disclaimer and the 'as of' dates"),
     ("--ink", "--tint", "the words to know"),
     ("--brand-primary", "--tint", "the words-to-know heading"),
+    ("--warning-ink", "--warning-tint", "the emergency block's heading"),
+    ("--ink", "--warning-tint", "the emergency block's signs"),
 )
 CUSTOM_PROPERTY = re.compile(r"(--[\w-]+)\s*:\s*(#[0-9a-fA-F]{6})\b")
 

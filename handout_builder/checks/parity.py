@@ -58,10 +58,28 @@ def check_parity(libraries: dict[str, Library], problems: Problems) -> None:
     and, for drugs, the structured facts. Each problem names the translated file to fix."""
     reference_lang, reference = next(iter(libraries.items()))
     for lang, library in list(libraries.items())[1:]:
+        _compare_emergency_lists(reference, library, problems)
         for original in reference.handouts:
             translated = library.topics.get(original.slug) or library.drugs.get(original.slug)
             if translated is not None:
                 _compare(original, translated, problems)
+
+
+def _compare_emergency_lists(reference: Library, translated: Library, problems: Problems) -> None:
+    """Each language's emergency file has the same risks, citing the same sources."""
+    if not reference.emergency and not translated.emergency:
+        return
+    path = translated.root / "handouts" / f"emergency.{translated.lang}.yaml"
+    original = problems.display(reference.root / "handouts" / f"emergency.{reference.lang}.yaml")
+    theirs, ours = reference.emergency, translated.emergency
+    for risk_id in sorted(theirs.keys() - ours.keys()):
+        problems.add(path, None, f"risk '{risk_id}' of {original} is missing", code="parity")
+    for risk_id in sorted(ours.keys() - theirs.keys()):
+        problems.add(path, None, f"risk '{risk_id}' is not in {original}", code="parity")
+    for risk_id in sorted(theirs.keys() & ours.keys()):
+        if set(theirs[risk_id].sources) != set(ours[risk_id].sources):
+            problems.add(path, None, f"risk '{risk_id}' cites {', '.join(ours[risk_id].sources) or 'nothing'}, "
+                         f"but {original} cites {', '.join(theirs[risk_id].sources) or 'nothing'}", code="parity")
 
 
 def _compare(original: Handout, translated: Handout, problems: Problems) -> None:
@@ -85,9 +103,15 @@ def _compare(original: Handout, translated: Handout, problems: Problems) -> None
                      + "; ".join(s for s in said if s), code="parity")
 
 
+def _risk_ids(handout: Handout) -> tuple[str, ...]:
+    return tuple(risk.id for risk in handout.emergency.risks) if handout.emergency else ()
+
+
 def _facts(original: Handout, translated: Handout):
-    """The facts a translation must not change: a drug's approval status and dates, its boxed warning and
-    its trial figures. (Topics carry their facts in prose; their sources are compared instead.)"""
+    """The facts a translation must not change: the emergency risks a handout names; a drug's approval
+    status and dates, its boxed warning and its trial figures. (Topics carry their other facts in prose;
+    their sources are compared instead.)"""
+    yield "emergency", ", ".join(_risk_ids(original)) or "none", ", ".join(_risk_ids(translated)) or "none"
     if not isinstance(original, Drug) or not isinstance(translated, Drug):
         return
     for region in ("us", "eu"):

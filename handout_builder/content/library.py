@@ -1,15 +1,17 @@
-"""Content stage: read every content file of one language, the sources, the glossary and the brand file
-into the model (a Library), collecting every problem."""
+"""Content stage: read every content file of one language, the sources, the glossary, the emergency sign
+lists and the brand file into the model (a Library), collecting every problem."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
-from ..model import (ROUTES, STATUS_VALUES, Answer, BoxedWarning, Drug, LeafletText, Library, RegulatoryStatus,
-                     Review, Source, Topic, TrialResult)
+from ..model import (ROUTES, STATUS_VALUES, Answer, BoxedWarning, Drug, Emergency, LeafletText, Library,
+                     RegulatoryStatus, Review, Source, Topic, TrialResult)
 from ..problems import Problems
 from .brand import read_brand_file, read_brochure_plan
+from .emergency import emergency_path, handout_emergency, read_emergency_risks
 from .fields import Fields, parse_yaml, read_text
 from .project import SLUG, content_file
 from .prose import ProseReader
@@ -26,6 +28,11 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     sources = _read_sources(handouts / "sources.yaml", problems)
     glossary = _read_glossary(handouts / f"glossary.{lang}.yaml", problems)
     prose = ProseReader(sources, glossary, handouts / "images", problems)
+    risks_path = emergency_path(handouts, lang)
+    risks = read_emergency_risks(risks_path, prose, problems)
+
+    def emergency(fields: Fields) -> Emergency | None:
+        return handout_emergency(fields, risks, risks_path)
 
     default_brand = handouts / "clinic.toml"
     # A brand file given with --brand may be kept anywhere (its logo must be beside it); the project's
@@ -42,12 +49,12 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     # A file that does not parse maps to None: its syntax error is reported, and nothing else about it.
     topics = {}
     for path, slug in _content_files(handouts / "topics", "md", lang, problems):
-        topics[slug] = _read_topic(path, slug, lang, prose, problems, handouts)
+        topics[slug] = _read_topic(path, slug, lang, prose, problems, emergency, handouts)
     drugs = {}
     for path, slug in _content_files(handouts / "drugs", "yaml", lang, problems):
         if slug in topics:
             problems.add(path, None, f"slug '{slug}' is used by a topic too; slugs must be unique", code="slug")
-        drugs[slug] = _read_drug(path, slug, lang, prose, problems, handouts)
+        drugs[slug] = _read_drug(path, slug, lang, prose, problems, emergency, handouts)
 
     brochure = None
     if brochure_table is not None and clinic is not None:
@@ -59,7 +66,7 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
                                           f" (known: {', '.join(sorted(known)) or 'none'})")
     problems.raise_if_any()
     return Library(root=root, clinic=clinic, brochure=brochure, topics=topics, drugs=drugs,
-                   sources=sources, glossary=glossary, lang=lang)
+                   sources=sources, glossary=glossary, lang=lang, emergency=risks or {})
 
 
 def _content_files(folder: Path, ext: str, lang: str, problems: Problems):
@@ -142,7 +149,7 @@ def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...
 
 
 def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
-                handouts: Path) -> Topic | None:
+                emergency: Callable[[Fields], Emergency | None], handouts: Path) -> Topic | None:
     text = read_text(path, problems, within=handouts)
     if text is None:
         return None
@@ -167,6 +174,7 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         sections=prose.sections(body, path, body_line, slug),
         review=_review(fields),
         leaflet=_leaflet_text(fields, prose),
+        emergency=emergency(fields),
         lines=dict(fields.lines),
     )
     fields.done()
@@ -216,7 +224,7 @@ def _require_stated_boxed_warning(fields: Fields, warning: Fields) -> None:
 
 
 def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
-               handouts: Path) -> Drug | None:
+               emergency: Callable[[Fields], Emergency | None], handouts: Path) -> Drug | None:
     data = _read_yaml_file(path, problems, handouts)
     if data is None:
         return None
@@ -277,6 +285,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
         pregnancy=paragraphs("pregnancy"),
         call_us_if=_inline_list(fields, "call_us_if", prose),
         review=_review(fields),
+        emergency=emergency(fields),
         lines=dict(fields.lines),
     )
     status.done()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from ..editions import LEAFLET, Paper, Variant
+from ..model import Emergency
 from .brochure import qr_code
 from .renderer import Notes, Renderer
 
@@ -30,12 +31,15 @@ def leaflet_html(renderer: Renderer, paper: Paper, variant: Variant = Variant(),
     # chose none), once each, in brochure order.
     call_us_if = list(dict.fromkeys(item for topic in topics
                                     for item in topic.leaflet.call_us_if or topic.call_us_if))
+    # Above them, one emergency block for every risk the brochure's handouts name: a reader of the
+    # leaflet alone still learns which signs mean 911, not a call to the clinic.
+    emergency = Emergency.union(handout.emergency for handout in (*topics, *drugs))
     clinic = library.clinic
     # Styled by the leaflet's own variant stylesheets (styles/variants/leaflet*.css) plus the variant's.
     styled = Variant((LEAFLET, *variant.parts))
     return renderer.render(
         "leaflet.html.j2", plan=library.brochure, summaries=summaries, drugs=drugs, call_us_if=call_us_if,
-        reviewed_on=reviewed_on,
+        emergency=emergency, reviewed_on=reviewed_on,
         qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"),
         **renderer.common(paper, styled, LeafletNotes(library)))
 

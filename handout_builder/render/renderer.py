@@ -96,6 +96,7 @@ class Renderer:
         self.env.install_gettext_translations(translations, newstyle=True)
         self.env.filters["month_year"] = lambda value: translation.month_year(value, lang)
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
+        self.env.filters["or_list"] = lambda items: translation.or_list(items, lang)
         self.env.filters["page_counter_css"] = page_counter_css
         self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
 

@@ -64,6 +64,17 @@ def _compiled(path: Path, text: str, problems: Problems) -> Translations:
     return compiled
 
 
+def or_list(items, lang: str = SOURCE_LANGUAGE) -> str:
+    """"a heart attack, a stroke or a blood clot"; in Spanish "... o ...", "u" before an o sound."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    word = "or"
+    if lang == "es":
+        word = "u" if items[-1].lower().lstrip("h").startswith("o") else "o"
+    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
 def month_year(value: date, lang: str = SOURCE_LANGUAGE) -> str:
     """"November 2026", "noviembre de 2026"."""
     return format_skeleton("yMMMM", value, locale=lang)
