@@ -37,10 +37,10 @@ def running_lines() -> re.Pattern:
     it wraps, "Page X of Y", and the brand header's clinic name."""
     clinic = tomllib.loads((REPO / "handouts/clinic.toml").read_text(encoding="utf-8"))["clinic"]
     website = re.sub(r"^https?://", "", clinic["website"]).rstrip("/")
-    parts = "|".join(re.escape(p) for p in (clinic["name"], clinic["phone"], website))
-    return re.compile("|".join([rf"(?:{parts})(?: · (?:{parts}))*(?: ·)?",
-                                r"(?:Reviewed|Revisado en) \w+(?: de)? \d{4}(?: · (?:Version|Versión) [0-9a-f]{10})?",
-                                r"(?:Page|Página) \d+ (?:of|de) \d+"]))
+    # The footer's pieces, joined by " · " and wrapped anywhere between them.
+    piece = "|".join([*(re.escape(p) for p in (clinic["name"], clinic["phone"], website)),
+                      r"(?:Reviewed|Revisado en) \w+(?: de)? \d{4}", r"(?:Version|Versión) [0-9a-f]{10}"])
+    return re.compile(rf"(?:· )?(?:{piece})(?: · (?:{piece}))*(?: ·)?|(?:Page|Página) \d+ (?:of|de) \d+")
 
 
 RUNNING = running_lines()
@@ -90,8 +90,8 @@ def test_every_edition_was_built(every_edition):
         for variant in ("regular", "large-print", "print-shop")} | {
         (lang, paper, "regular") for lang in ("en", "es") for paper in ("letter", "a4")}
     assert sum(e["kind"] == "leaflet" for e in entries) == 4
-    assert len(entries) == 4 * (2 * 10 + 1 + 1 + 1)  # per language and paper: 9 handouts and a brochure
-    # in two variants, the print-shop brochure and the leaflet
+    # Per language and paper: 9 handouts and a brochure in two variants, the print-shop brochure, the leaflet.
+    assert len(entries) == 4 * (2 * 10 + 2)
 
 
 def test_no_page_of_any_edition_is_empty_or_nearly_empty(every_edition):
