@@ -135,22 +135,31 @@ def watch(ctx, paper, brand, out_dir, jobs):
 @click.option("--lang", type=click.Choice((*LANGUAGES, ALL_LANGUAGES)), default=ALL_LANGUAGES, show_default=True,
               help="The language to check; with all, also that the languages have the same handouts and facts.")
 @click.option("--pemat", is_flag=True, help="Print the PEMAT-P score sheet of every handout.")
-@click.option("--strict", is_flag=True, help="Treat overdue reviews as errors, not warnings.")
+@click.option("--strict", is_flag=True, help="Treat overdue reviews and hard words as errors, not warnings.")
+@click.option("--claims", is_flag=True, help="Print the claims ledger (every cited statement and its sources) "
+              "instead of the reading figures.")
+@click.option("--json", "as_json", is_flag=True, help="With --claims: print the ledger as JSON for scripts.")
 @today_option
 @click.pass_context
-def check(ctx, brand, lang, pemat, strict, today):
+def check(ctx, brand, lang, pemat, strict, claims, as_json, today):
     """Check all content and the brand file without writing anything."""
     from handout_builder.checks.runner import check_project
     from handout_builder.content.project import chosen_languages
 
+    if as_json and not claims:
+        raise click.UsageError("--json goes with --claims")
     root = _root(ctx)
     result = check_project(root, brand, chosen_languages(root, lang), _day(today), strict)
-    for line in result.figures(pemat):
+    if claims:
+        lines = [json.dumps(result.ledger_rows(), indent=2, ensure_ascii=False)] if as_json else result.ledger()
+    else:
+        lines = result.figures(pemat)
+    for line in lines:
         click.echo(line)
     result.problems.raise_if_any("the content needs work")
     for warning in result.problems.warnings:
         click.echo(str(warning), err=True)
-    click.echo("\n".join(result.passed()))
+    click.echo("\n".join(result.passed()), err=as_json)  # stdout stays JSON for scripts
 
 
 @cli.command(name="list")

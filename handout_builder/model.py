@@ -19,6 +19,10 @@ from .editions import DRUG, TOPIC
 Prose = Markup  # safe HTML with citation and glossary markers (see prose.py)
 
 STATUS_VALUES = ("approved", "under review", "not approved")
+# What a source is, strongest first for the facts a patient acts on: the drug's label (or a copy of it),
+# a regulator's own page (FDA, EMA), a peer-reviewed paper, a professional guideline, anything else.
+SOURCE_KINDS = ("label", "regulator", "peer-reviewed", "guideline", "secondary")
+PRIMARY_KINDS = ("label", "regulator")  # what the facts a patient acts on must cite
 ROUTES = ("topical", "oral")
 
 
@@ -30,7 +34,17 @@ class Source:
     title: str
     publisher: str
     year: int | None  # None: the source prints no date
+    kind: str  # one of SOURCE_KINDS
     url: str | None = None
+    weak: str | None = None  # why the facts sheet or a review calls it weak; None: not called weak
+    # The facts sheet gives this secondary source for the label's own statements (e.g. "Opzelura, US
+    # labelling: [drugs.com; LactMed]"): it carries the label's word until the label itself is on the sheet.
+    relays_label: bool = False
+
+    @property
+    def primary(self) -> bool:
+        """A label or a regulator (or a source that relays the label's own statements)."""
+        return self.kind in PRIMARY_KINDS or self.relays_label
 
 
 @dataclass(frozen=True)

@@ -72,3 +72,14 @@ def test_build_prints_every_written_path(project):
     assert f"wrote {pdf} ({pages} pages)" in result.output
     assert f"wrote {project / 'out/manifest.json'}" in result.output
     assert "brochure" not in result.output
+
+
+def test_a_glossary_word_with_an_apostrophe_is_defined_in_words_to_know(project):
+    glossary = project / "handouts/glossary.en.yaml"
+    glossary.write_text(glossary.read_text() + "Crohn's disease: a long-lasting illness of the gut.\n")
+    topic = project / "handouts/topics/about-patches.en.md"
+    topic.write_text(topic.read_text().replace("We can treat it.", "We can treat it, even with Crohn's disease."))
+    result = run("build", "about-patches", project=project)
+    assert result.exit_code == 0, result.output + result.stderr  # was a KeyError: a crash, exit 3
+    text = pdf_text(project / "out/en/letter/about-patches.pdf")
+    assert "Crohn's disease\na long-lasting illness of the gut." in text.replace("’", "'")

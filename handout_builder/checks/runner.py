@@ -1,6 +1,7 @@
 """Checks stage: every content check beyond loading (reading level, PEMAT, alt text, review dates, the
-leaflet, parity between languages), run on the model and on each handout's rendered HTML; nothing is
-written. `make-handouts check` prints what this finds; `build` runs the same checks first.
+safety and plain-language rules, the leaflet, parity between languages), run on the model and on each
+handout's rendered HTML; nothing is written. `make-handouts check` prints what this finds (and with
+--claims the claims ledger); `build` runs the same checks first.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from ..problems import BuildFailed, Problems
 from ..render.brochure import brochure_html
 from ..render.leaflet import leaflet_html
 from ..render.renderer import Renderer
+from .claims import Claim, ledger_lines, ledger_rows, page_claims
 from .counting import HandoutReading, Score, failures, report_lines, score_failures, score_lines
 from .leaflet import colour_problems, read_leaflet
 from .pemat import Sheet, score
 from .reading import read_library
 from .review import future_message, overdue_message
+from .safety import check_page
+from .statements import read_page
 
 IMAGE = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 SVG = re.compile(r"<svg\b.*?</svg>", re.IGNORECASE | re.DOTALL)
@@ -34,6 +38,7 @@ class CheckReport:
     readings: list[HandoutReading] = field(default_factory=list)
     sheets: list[Sheet] = field(default_factory=list)
     leaflet: list[Score] = field(default_factory=list)  # the whole leaflet, then each panel
+    claims: list[Claim] = field(default_factory=list)  # every cited statement, for sign-off
 
 
 @dataclass
@@ -56,6 +61,14 @@ class CheckResult:
                     lines += sheet.lines()
         return lines
 
+    def ledger(self) -> list[str]:
+        """The claims ledger of every language, as `check --claims` prints it."""
+        return [line for report in self.reports for line in ledger_lines(report.claims, report.library.lang)]
+
+    def ledger_rows(self) -> list[dict]:
+        """The claims ledger for scripts (`check --claims --json`)."""
+        return [row for report in self.reports for row in ledger_rows(report.claims)]
+
     def passed(self) -> list[str]:
         """One line per language that passed (raise_if_any first)."""
         return [f"{r.library.lang}: {len(r.library.topics)} topics and {len(r.library.drugs)} drugs checked: "
@@ -65,8 +78,8 @@ class CheckResult:
 
 def check_library(library: Library, today: date, strict: bool = False, problems: Problems | None = None
                   ) -> CheckReport:
-    """Run every check of one language; problems go to `problems`: overdue reviews are warnings unless
-    strict."""
+    """Run every check of one language; problems go to `problems`: overdue reviews and hard words are
+    warnings unless strict."""
     problems = problems if problems is not None else Problems(library.root)
     report = CheckReport(library, readings=read_library(library))
     renderer = Renderer(library, problems)
@@ -79,6 +92,9 @@ def check_library(library: Library, today: date, strict: bool = False, problems:
         if not html:
             continue  # a template problem was recorded
         _check_alt_text(html, handout.path, problems)
+        page = read_page(handout, html)
+        check_page(page, library, problems, strict)
+        report.claims += page_claims(page, library, problems.display)
         sheet = score(html, reading, library)
         report.sheets.append(sheet)
         for item in sheet.failures:

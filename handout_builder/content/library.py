@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from ..model import (ROUTES, STATUS_VALUES, Answer, BoxedWarning, Drug, Emergency, LeafletText, Library,
+from ..model import (ROUTES, SOURCE_KINDS, STATUS_VALUES, Answer, BoxedWarning, Drug, Emergency, LeafletText,
+                     Library,
                      RegulatoryStatus, Review, Source, Topic, TrialResult)
 from ..problems import Problems
 from .brand import read_brand_file, read_brochure_plan
@@ -100,7 +101,10 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
             entry.report("url", f"url must start with http:// or https://, found {url!r}")
         year = entry.integer("year", minimum=1900, required=False)  # left out when the source has no date
         sources[str(key)] = Source(id=str(key), title=entry.text("title"),
-                                   publisher=entry.text("publisher"), year=year, url=url or None)
+                                   publisher=entry.text("publisher"), year=year,
+                                   kind=entry.choice("kind", SOURCE_KINDS), url=url or None,
+                                   weak=entry.text("weak", required=False) or None,
+                                   relays_label=entry.choice("relays", ("label",), default="no") == "label")
         entry.done()
     return sources
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class Notes:
         return Markup(TERM_MARK.sub(self._term, html))
 
     def _term(self, match: re.Match) -> str:
-        term = match[1]
+        term = html.unescape(match[1])  # the marker holds the glossary key escaped ("Crohn&#39;s disease")
         if term in self.terms_used:
             return match[2]
         self.terms_used.append(term)
