@@ -109,3 +109,17 @@ def test_at_most_five_key_points_in_a_drug_file_too(project):
     edit(project, DRUG, "  - It takes months to work.",
          "  - It takes months to work.\n  - Three.\n  - Four.\n  - Five.\n  - Six.")
     assert failed_build(project) == [f"{DRUG}:10: error: 'key_points' has 6 items; at most 5 [schema]"]
+
+
+def test_a_rare_medical_word_is_a_warning_in_the_build(project):
+    # The suffix list of PEMAT item 4 misses these; the hard-word rule (checks/safety.py) finds them.
+    edit(project, DRUG, "  - It takes months to work.\n",
+         "  - It takes months to work.\n  - It can cause thrombocytopenia and neutropenia.\n")
+    line = (project / DRUG).read_text().splitlines().index("  - It can cause thrombocytopenia and neutropenia.") + 1
+    result = run("build", *TODAY, project=project)
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert (f'{DRUG}:{line}: warning: "thrombocytopenia" is not an everyday word (Zipf 2.24, below 3.0): use a '
+            "plainer word, explain it in the same sentence, or add it to the glossary [hard-word]") in warnings
+    assert any(w.startswith(f'{DRUG}:{line}: warning: "neutropenia" is not an everyday word') for w in warnings)
+    assert (project / "out/en/letter/testinib.pdf").is_file()
