@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 # WeasyPrint's system libraries (Debian names); HarfBuzz-Subset keeps font subsets small.
 SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-# What the browser and printing tests drive (CI installs them; without them those tests are skipped).
-TEST_TOOLS := chromium cups cups-client cups-bsd printer-driver-cups-pdf
+# What the browser, printing and print-shop tests need (CI installs them): libgs-common is Ghostscript's
+# generic CMYK press profile, which the print-shop tests build with (no profile is kept in the repository).
+TEST_TOOLS := chromium cups cups-client cups-bsd printer-driver-cups-pdf libgs-common
 
 .PHONY: build test bench system-libs test-tools clean
 

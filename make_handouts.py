@@ -162,6 +162,17 @@ def check(ctx, brand, lang, pemat, strict, claims, as_json, today):
     click.echo("\n".join(result.passed()), err=as_json)  # stdout stays JSON for scripts
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def preflight(files):
+    """Check PDFs as a print shop does before printing: PDF/X-4 and its output profile, CMYK or grey only,
+    images at 300 ppi, fonts embedded, 3 mm (0.125 in) of bleed, pages a multiple of 4, no encryption.
+    Every print-shop build runs it too. One line per problem, by page; exit 1 on an error."""
+    from handout_builder.pdf.preflight import preflight_files
+
+    click.echo("\n".join(preflight_files(list(files))))
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @brand_option

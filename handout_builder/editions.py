@@ -39,13 +39,15 @@ PAPERS = {"letter": Paper("letter", "letter", N_("Letter")), "a4": Paper("a4", "
 DEFAULT_PAPER = "letter"
 
 # Variant parts. Print-shop, booklet and leaflet pick what is built (the brochure, imposed, or the
-# tri-fold); large print and grayscale change how it looks.
+# tri-fold); large print and grayscale change how it looks. The print-shop edition is CMYK (PDF/X-4, through
+# the print shop's colour profile, the brand file's [print] table); without that profile it is built in RGB,
+# and says so: RGB is a part of its variant, never asked for (build/plan.py adds it).
 REGULAR = "regular"
-PRINT_SHOP, BOOKLET, LARGE_PRINT, GRAYSCALE = "print-shop", "booklet", "large-print", "grayscale"
-PARTS = (PRINT_SHOP, BOOKLET, LEAFLET, LARGE_PRINT, GRAYSCALE)  # the order in a variant's name
+PRINT_SHOP, BOOKLET, LARGE_PRINT, GRAYSCALE, RGB = "print-shop", "booklet", "large-print", "grayscale", "rgb"
+PARTS = (PRINT_SHOP, BOOKLET, LEAFLET, LARGE_PRINT, GRAYSCALE, RGB)  # the order in a variant's name
 PRINTED = (PRINT_SHOP, BOOKLET)  # print production: the brochure only
 PART_LABELS = {PRINT_SHOP: N_("print shop"), BOOKLET: N_("booklet"), LEAFLET: N_("leaflet"),
-               LARGE_PRINT: N_("large print"), GRAYSCALE: N_("grayscale")}
+               LARGE_PRINT: N_("large print"), GRAYSCALE: N_("grayscale"), RGB: N_("RGB")}
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ class Variant:
     def without(self, part: str) -> Variant:
         return Variant(tuple(p for p in self.parts if p != part))
 
+    def adding(self, part: str) -> Variant:
+        return Variant((*self.parts, part))
+
     @property
     def is_regular(self) -> bool:
         return not self.parts
@@ -90,6 +95,11 @@ class Variant:
     def printed(self) -> bool:
         """A print-shop or booklet edition: bleed and crop marks, padded to a multiple of 4 pages."""
         return any(p in PRINTED for p in self.parts)
+
+    @property
+    def press(self) -> bool:
+        """The print-shop edition in the print shop's CMYK (PDF/X-4), not its RGB stand-in."""
+        return self.has(PRINT_SHOP) and not self.has(RGB)
 
     @property
     def styled(self) -> Variant:
@@ -103,12 +113,14 @@ class Variant:
 
     @property
     def label(self) -> str:
-        """As the catalog shows it: "" for the regular edition, "Large print", "Print shop, grayscale"."""
+        """As the catalog shows it: "" for the regular edition, "Large print", "Print shop, grayscale",
+        "Print shop, RGB"."""
         return self.describe()
 
     def describe(self, translate=lambda label: label) -> str:
         """The label in a reader's language: `translate` is that language's gettext."""
-        return ", ".join(translate(PART_LABELS[p]) for p in self.parts).capitalize()
+        label = ", ".join(translate(PART_LABELS[p]) for p in self.parts)
+        return label[:1].upper() + label[1:]
 
 
 def variants_for(*, print_shop: bool = False, booklet: bool = False, leaflet: bool = False,

@@ -69,6 +69,18 @@ class MailServer:
     ca_file: Path | None = None  # a certificate to trust for STARTTLS, beside the brand file
 
 
+CMYK = tuple[float, float, float, float]  # cyan, magenta, yellow, black, each from 0 to 1
+
+
+@dataclass(frozen=True)
+class Press:
+    """The brand file's optional [print] table: how the print shop prints the brochure."""
+
+    profile: Path  # the press's ICC output profile (CMYK), inside the brand file's folder
+    primary: CMYK | None = None  # the brand colours in the press's inks, when the brand gives them;
+    accent: CMYK | None = None  # otherwise converted from [colors] through the profile
+
+
 @dataclass(frozen=True)
 class Clinic:
     """The brand file: who the clinic is and how its handouts look."""
@@ -83,6 +95,7 @@ class Clinic:
     accent: str
     brand_file: Path
     smtp: MailServer | None = None
+    press: Press | None = None  # without it, the print-shop brochure is built in RGB
 
     @property
     def website_display(self) -> str:

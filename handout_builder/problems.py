@@ -2,7 +2,8 @@
 
 A problem is Sphinx style: `path:line: severity: message [code]`. The path is a real file the user can open,
 shown relative to the project; a problem that belongs to an option or argument names it instead (`--lang`,
-`SLUG`) and is not counted as a file. Errors stop the command; warnings are printed and let it go on.
+`SLUG`) and is not counted as a file. A problem in a PDF gives its page instead of a line:
+`path: page 3: severity: message [code]`. Errors stop the command; warnings are printed and let it go on.
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ class Problem:
     code: str  # what kind of problem, e.g. "schema", "reading-level": scripts and tests key on it
     severity: str = ERROR
     in_file: bool = True
+    page: int | None = None  # in a PDF, from 1
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.page:
+            where += f": page {self.page}"
         return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
     @property
@@ -38,7 +42,7 @@ class Problem:
         return self.severity == ERROR
 
     def sort_key(self) -> tuple:
-        return (not self.in_file, self.path, self.line or 0, self.message)
+        return (not self.in_file, self.path, self.line or 0, self.page or 0, self.message)
 
 
 def summary(problems: list[Problem], action: str) -> str:
@@ -83,12 +87,12 @@ class Problems:
         self.items: list[Problem] = []
 
     def add(self, path: Path | str, line: int | None, message: str, *, code: str,
-            severity: str = ERROR) -> None:
-        """A problem in a file, or at a place that is not one (an Elsewhere)."""
+            severity: str = ERROR, page: int | None = None) -> None:
+        """A problem in a file (at a line, or a PDF's page), or at a place that is not one (an Elsewhere)."""
         if isinstance(path, Elsewhere):
-            self.items.append(Problem(str(path), None, message, code, severity, in_file=False))
+            self.items.append(Problem(str(path), None, message, code, severity, in_file=False, page=page))
         else:
-            self.items.append(Problem(self.display(path), line, message, code, severity))
+            self.items.append(Problem(self.display(path), line, message, code, severity, page=page))
 
     def warn(self, path: Path | str, line: int | None, message: str, *, code: str) -> None:
         self.add(path, line, message, code=code, severity=WARNING)

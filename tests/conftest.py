@@ -13,6 +13,10 @@ from make_handouts import cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "tests" / "sample"
+# A press profile for the print-shop tests: Ghostscript's generic CMYK (SWOP) profile, from Debian's
+# libgs-common, which `make test` installs (no profile is kept in the repository: the profile is the print
+# shop's).
+GHOSTSCRIPT_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 
 def pytest_addoption(parser):
@@ -95,6 +99,31 @@ def translation_pairs(lang: str = "es", used_in: tuple[str, ...] = ()) -> list[t
         strings = m.string if isinstance(m.string, tuple) else (m.string,)
         pairs += [(english, translated) for english in ids for translated in strings]
     return pairs
+
+
+@pytest.fixture(scope="session")
+def press_profile() -> Path:
+    assert GHOSTSCRIPT_CMYK.is_file(), "Ghostscript's CMYK profile is missing: `make test-tools` installs libgs-common"
+    return GHOSTSCRIPT_CMYK
+
+
+def press_brand(folder: Path, brand_file: Path, profile: Path, table: str = 'profile = "press.icc"\n') -> Path:
+    """A copy of a brand file and its logo in `folder`, with the press profile beside it and a [print] table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(brand_file.parent / "logo.svg", folder / "logo.svg")
+    shutil.copy(profile, folder / "press.icc")
+    (folder / "clinic.toml").write_text(brand_file.read_text() + "\n[print]\n" + table)
+    return folder / "clinic.toml"
+
+
+@pytest.fixture(scope="session")
+def real_press_build(tmp_path_factory, press_profile) -> Path:
+    """The real content's print-shop brochure (letter) for a press, built once: its output folder."""
+    folder = tmp_path_factory.mktemp("press")
+    brand = press_brand(folder / "brand", REPO / "handouts/clinic.toml", press_profile)
+    result = run("build", "--print-shop", "--brand", str(brand), "--out", str(folder / "out"), project=REPO)
+    assert result.exit_code == 0, result.output
+    return folder / "out"
 
 
 def assert_tagged(reader, lang: str = "en") -> None:

@@ -84,8 +84,9 @@ def structure_problems(path: Path) -> list[str]:
     return problems
 
 
-def pdfua_errors(paths: list[Path]) -> dict[str, list[str]]:
-    """The `pdfua` checker's ERROR findings per file (exit 3 means errors; warnings are reported below)."""
+def pdfua_problems(paths: list[Path]) -> dict[str, list[str]]:
+    """What the `pdfua` checker must not find, per file: its errors (exit 3 means errors), and its
+    UA-15-003 warning, a table whose header cells carry neither /Scope nor /Headers."""
     script = Path(sys.executable).parent / "pdfua"
     result = subprocess.run([str(script), "check", "--format", "json", *map(str, paths)],
                             capture_output=True, text=True)
@@ -96,8 +97,8 @@ def pdfua_errors(paths: list[Path]) -> dict[str, list[str]]:
         reports.append(report)
         text = text[end:].strip()
     assert len(reports) == len(paths), result.stdout[:500]
-    return {Path(r["file"]).name: [f"{f['rule_id']} {f['location']}: {f['message']}"
-                                   for f in r["findings"] if f["severity"] == "error"] for r in reports}
+    return {Path(r["file"]).name: [f"{f['rule_id']} {f['location']}: {f['message']}" for f in r["findings"]
+                                   if f["severity"] == "error" or f["rule_id"] == "UA-15-003"] for r in reports}
 
 
 def test_every_regular_and_large_print_pdf_passes_the_structural_pdfua_checks(real_build, large_print_build):
@@ -108,10 +109,38 @@ def test_every_regular_and_large_print_pdf_passes_the_structural_pdfua_checks(re
 
 
 def test_every_regular_and_large_print_pdf_has_no_pdfua_checker_errors(real_build, large_print_build):
+    """No errors, and no table without header scopes (UA-15-003): the real content has tables in
+    handouts and the brochure, regular and large print."""
     paths = built_pdfs(real_build) + built_pdfs(large_print_build / "out")
-    errors = pdfua_errors(paths)
-    assert len(errors) == len(paths)
-    assert {name: found for name, found in errors.items() if found} == {}
+    found = pdfua_problems(paths)
+    assert len(found) == len(paths)
+    assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def table_header_scopes(path: Path) -> list[tuple[str, str, str]]:
+    """(section, cell position, /Scope) of every table header cell (/TH) of a PDF's structure tree."""
+    import pikepdf
+
+    scopes = []
+    with pikepdf.open(path) as pdf:
+        for row in pdf.objects:
+            if not (isinstance(row, pikepdf.Dictionary) and row.get("/S") == "/TR"):
+                continue
+            cells = [kid for kid in row.K if isinstance(kid, pikepdf.Dictionary) and kid.get("/S") in ("/TH", "/TD")]
+            for index, cell in enumerate(cells):
+                if cell.S == "/TH":
+                    position = "first" if index == 0 else "later"
+                    scopes.append((str(row.P.S), position, str(cell.get("/A", {}).get("/Scope", "none"))))
+    return scopes
+
+
+def test_table_headers_carry_a_scope_from_the_html(real_build):
+    """A drug's approval table: its head's headers head columns, each body row's first cell (<th
+    scope="row">) heads its row."""
+    scopes = table_header_scopes(real_build / "en/letter/upadacitinib.pdf")
+    assert set(scopes) == {("/THead", "first", "/Column"), ("/THead", "later", "/Column"),
+                           ("/TBody", "first", "/Row")}
+    assert scopes.count(("/TBody", "first", "/Row")) == 2  # the United States and the European Union
 
 
 def test_the_structural_check_catches_a_figure_without_alt_text(tmp_path, real_build):
@@ -141,36 +170,68 @@ def test_the_structural_check_catches_a_figure_without_alt_text(tmp_path, real_b
 
 
 def text_sizes(page) -> list[tuple[str, float]]:
-    """Each text run on a page with its size on paper (font size scaled by the text and CTM matrices)."""
+    """Each text run on one page (pypdf's) with its size on paper, as text_runs reads it."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(page)
+    data = io.BytesIO()
+    writer.write(data)
+    return [(text, size) for _, text, size in text_runs(data.getvalue())]
+
+
+def text_runs(path: Path | bytes) -> list[tuple[int, str, float]]:
+    """Every run of text in a PDF as PDFium (a viewer's engine) draws it: (page, text, size on paper in pt).
+    A character's size is its font size scaled by the matrix it is drawn with, text matrix and CTM
+    together, through forms and SVG drawings scaled to their column; a run is a stretch of characters of
+    one size on one line."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as pdfium
+
     runs = []
-
-    def visit(text, cm, tm, font, size):
-        a, b, c, d = (tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3],
-                      tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
-        if text.strip():
-            runs.append((text.strip(), size * math.sqrt(abs(a * d - b * c))))
-
-    page.extract_text(visitor_text=visit)
+    document = pypdfium2.PdfDocument(path)
+    for number, page in enumerate(document, start=1):
+        text_page = page.get_textpage()
+        run, size = "", None
+        for index in range(text_page.count_chars()):
+            char = chr(pdfium.FPDFText_GetUnicode(text_page, index))
+            matrix = pdfium.FS_MATRIX()
+            pdfium.FPDFText_GetMatrix(text_page, index, ctypes.byref(matrix))
+            char_size = round(pdfium.FPDFText_GetFontSize(text_page, index)
+                              * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c)), 2)
+            if char in "\r\n" or char_size != size:
+                if run.strip():
+                    runs.append((number, run.strip(), size))
+                run, size = ("", None) if char in "\r\n" else (char, char_size)
+            else:
+                run += char
+        if run.strip():
+            runs.append((number, run.strip(), size))
     return runs
 
 
 def test_large_print_text_is_18_pt_or_more(large_print_build):
-    """Every large-print PDF, the brochure and each handout."""
-    small, body = [], 0
+    """Every large-print PDF, the brochure and each handout, every run of text: the labels drawn inside
+    the visual aids (the trial chart, the JAK diagram) too."""
+    small, runs, drawn, unread = [], 0, 0, {}
     for path in built_pdfs(large_print_build / "out"):
         html = (large_print_build / "html" / path.relative_to(large_print_build / "out")).with_suffix(".html")
-        # The diagram's and chart's labels are drawn inside their SVG, which scales to the column: they
-        # are graphics with alt text and a caption at 18 pt, and are left out here (see the report's
-        # figures).
-        svg_labels = {label.strip() for label in SVG_TEXT.findall(html.read_text())}
-        for number, page in enumerate(PdfReader(path).pages, start=1):
-            for text, size in text_sizes(page):
-                if text in svg_labels:
-                    continue
-                body += 1
-                if size < LARGE_PRINT_MIN_PT - 0.05:
-                    small.append((path.name, number, text[:40], round(size, 1)))
-    assert body > 2000
+        drawn_words = {word for label in SVG_TEXT.findall(html.read_text()) for word in label.split()}
+        found = text_runs(path)
+        runs += len(found)
+        drawn += len(drawn_words)
+        for number, text, size in found:
+            if size < LARGE_PRINT_MIN_PT - 0.05:
+                small.append((path.name, number, text[:40], size))
+        # The words drawn in the SVGs were among the runs read: they were measured too.
+        if missing := drawn_words - {word for _, text, _ in found for word in text.split()}:
+            unread[path.name] = sorted(missing)
+    assert runs > 2000
+    assert drawn > 80 and unread == {}
     assert small == [], small
 
 

@@ -333,7 +333,7 @@ def test_spanish_large_print_copy(project, tmp_path):
 
 def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tmp_path):
     """The plan sheet and the reused handout pages make one tagged document (PDF/UA-1)."""
-    from test_accessibility import pdfua_errors, structure_problems
+    from test_accessibility import pdfua_problems, structure_problems
 
     paths = []
     for lang, large_print in (("en", ""), ("es", "yes")):
@@ -344,4 +344,4 @@ def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tm
         paths.append(path)
         assert structure_problems(path) == []
         assert PdfReader(path).trailer["/Root"]["/Lang"] == lang
-    assert pdfua_errors(paths) == {"en.pdf": [], "es.pdf": []}
+    assert pdfua_problems(paths) == {"en.pdf": [], "es.pdf": []}

@@ -26,7 +26,8 @@ SCALE = 2  # pixels per point in the rendered pictures
 
 @pytest.fixture(scope="module")
 def print_build(tmp_path_factory):
-    """The sample clinic's print-shop brochure, booklet and leaflet (letter), built once."""
+    """The sample clinic's print-shop brochure (in RGB: its brand file has no [print] table), booklet and
+    leaflet (letter), built once."""
     folder = make_project(tmp_path_factory.mktemp("print") / "project")
     result = run("build", "--print-shop", "--booklet", "--leaflet", project=folder)
     assert result.exit_code == 0, result.output
@@ -79,7 +80,7 @@ def text_between(page, left: float, right: float) -> str:
 
 def test_print_shop_pages_have_bleed_trimbox_a_slug_and_a_multiple_of_four(print_build):
     out, _ = print_build
-    reader = PdfReader(out / "en/letter/brochure.print-shop.pdf")
+    reader = PdfReader(out / "en/letter/brochure.print-shop.rgb.pdf")
     assert len(reader.pages) % 4 == 0
     for page in reader.pages:
         media, trim, bleed, crop = ([float(v) for v in box]
@@ -100,7 +101,7 @@ def test_the_screen_edition_has_no_bleed_or_marks(sample_build):
 
 def test_print_shop_has_crop_marks_in_the_slug_beyond_the_bleed_and_the_cover_colour_in_the_bleed(print_build):
     out, _ = print_build
-    path = out / "en/letter/brochure.print-shop.pdf"
+    path = out / "en/letter/brochure.print-shop.rgb.pdf"
     outside = BLEED + SLUG  # from the trim to the paper's edge
     width, height = 612 + 2 * outside, 792 + 2 * outside
     trim = (outside, outside, width - outside, height - outside)  # left, top, right, bottom in the picture
@@ -140,7 +141,7 @@ def test_print_shop_has_crop_marks_in_the_slug_beyond_the_bleed_and_the_cover_co
 def test_print_shop_on_a4_has_3_mm_of_bleed(project):
     result = run("build", "--print-shop", "--paper", "a4", project=project)
     assert result.exit_code == 0, result.output
-    page = PdfReader(project / "out/en/a4/brochure.print-shop.pdf").pages[0]
+    page = PdfReader(project / "out/en/a4/brochure.print-shop.rgb.pdf").pages[0]
     trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
     assert abs(float(trim.width) - 595.28) < 0.05 and abs(float(trim.height) - 841.89) < 0.05
     for inner, outer in ((trim.left, bleed.left), (trim.bottom, bleed.bottom)):
@@ -159,7 +160,7 @@ def test_print_shop_pads_to_four_with_designed_pages_never_blanks(tmp_path):
                                                  'topics = ["about-patches", "more-patches"]'))
     result = run("build", "--print-shop", project=project)
     assert result.exit_code == 0, result.output
-    reader = PdfReader(project / "out/en/letter/brochure.print-shop.pdf")
+    reader = PdfReader(project / "out/en/letter/brochure.print-shop.rgb.pdf")
     assert len(reader.pages) % 4 == 0
     texts = [page.extract_text() for page in reader.pages]
     assert all(text.strip() for text in texts)  # no stray blank page
@@ -188,7 +189,7 @@ def page_number(half: str, pages: int) -> int:
 
 def test_booklet_sheets_are_in_saddle_stitch_order_on_tabloid(print_build):
     out, output = print_build
-    pages = len(PdfReader(out / "en/letter/brochure.print-shop.pdf").pages)
+    pages = len(PdfReader(out / "en/letter/brochure.print-shop.rgb.pdf").pages)
     reader = PdfReader(out / "en/letter/brochure.booklet.pdf")
     assert len(reader.pages) == pages // 2
     found = []

@@ -124,13 +124,14 @@ def test_the_font_program_count_sees_a_merge_of_two_handouts(real_build, tmp_pat
         "Atkinson-Hyperlegible": 2, "Atkinson-Hyperlegible-Bold": 2}
 
 
-def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path):
-    """The print products from the real content: print-shop and booklet on letter, the leaflet on A4
-    (letter's leaflet is the tighter fit in width, A4's in height; both papers would double the time)."""
+def test_real_print_shop_brochure_booklet_and_leaflet_build(tmp_path, real_press_build):
+    """The print products from the real content: print-shop (for a press, built once: conftest) and booklet
+    on letter, the leaflet on A4 (letter's leaflet is the tighter fit in width, A4's in height; both papers
+    would double the time)."""
     out = tmp_path / "out"
-    result = run("build", "--print-shop", "--booklet", "--out", str(out), project=REPO)
+    result = run("build", "--booklet", "--out", str(out), project=REPO)
     assert result.exit_code == 0, result.output
-    shop = PdfReader(out / "en/letter/brochure.print-shop.pdf")
+    shop = PdfReader(real_press_build / "en/letter/brochure.print-shop.pdf")
     assert len(shop.pages) % 4 == 0
     assert len(PdfReader(out / "en/letter/brochure.booklet.pdf").pages) == len(shop.pages) // 2
     result = run("build", "--leaflet", "--paper", "a4", "--out", str(out), project=REPO)

@@ -132,3 +132,17 @@ def test_two_builds_started_at_once_do_not_corrupt_each_other(sample_build, tmp_
     assert any("up to date: 3" in o for o in outputs)
     assert pdfs(project / "out") == pdfs(sample_build)
     assert_consistent(project / "out")
+
+
+def test_a_no_change_build_removes_a_killed_builds_leftovers_unless_a_build_is_running(sample_build, tmp_path):
+    project = make_project(tmp_path / "project")
+    out = project / "out"
+    assert run("build", project=project).exit_code == 0
+    leftover = out / "en/letter/.testinib.pdf.x1y2.tmp"
+    leftover.write_bytes(b"%PDF-1.7 half")
+    with open(out / ".build.lock", "a+b") as lock:  # another build is writing: its file stays
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        assert "up to date" in run("build", project=project).output
+        assert leftover.exists()
+    assert "up to date" in run("build", project=project).output
+    assert not leftover.exists()

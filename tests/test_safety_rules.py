@@ -293,14 +293,14 @@ def test_the_claims_ledger_lists_every_cited_statement_with_its_sources_and_thei
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     label = {"id": "test-label", "kind": "label", "weak": None, "publisher": "Test Agency", "year": 2025,
-             "title": "Testinib label"}
+             "title": "Testinib label", "relays_label": False}
     assert {"path": DRUG, "line": 9, "lang": "en", "slug": "testinib", "field": "summary",
             "text": "Testo is a cream for pale patches.", "sources": [label], "strong": True} in rows
     assert {"path": DRUG, "line": 15, "lang": "en", "slug": "testinib", "field": "status",
             "text": "United States (FDA): approved for vitiligo, as of 2026-06-02", "sources": [label],
             "strong": True} in rows
     review = {"id": "test-review", "kind": "peer-reviewed", "weak": None, "publisher": "Journal of Tests",
-              "year": 2024, "title": "A review of patches"}
+              "year": 2024, "title": "A review of patches", "relays_label": False}
     assert {"path": TOPIC, "line": 18, "lang": "en", "slug": "about-patches",
             "field": "section 'What happens in your skin'", "text": "Your melanocytes stop making colour.",
             "sources": [review], "strong": False} in rows

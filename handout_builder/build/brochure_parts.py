@@ -1,5 +1,7 @@
 """Build stage: the brochure's assembly: its parts (render/brochure.py) taken from the part cache or laid
-out on the pool, then its contents page and page labels, then the join into one PDF (pdf/join.py).
+out on the pool, then its contents page and page labels, then the join into one PDF (pdf/join.py); the
+print-shop edition in the press's CMYK is finished (pdf/press.py) and preflighted (pdf/preflight.py): an
+error there writes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from ..editions import BOOKLET, PRINT_SHOP
 from ..pdf.imposition import booklet_note, impose_booklet
 from ..pdf.join import anchor_pages, dangling_links, join, open_pdf
 from ..pdf.marks import add_crop_marks
-from ..problems import Problem
+from ..problems import Elsewhere, Problem, Problems
 from ..render.brochure import BACK, BACK_COVER, CONTENTS, fillers_for, page_numbers, split_parts
 from .part_cache import PartCache
 from .session import BROCHURE_PLACE, Rendered, Session, Work
@@ -32,12 +34,13 @@ class BrochureRun:
     the back cover) once the other parts' page counts are known.
     """
 
-    def __init__(self, session: Session, work: Work, cache: PartCache, submit: Callable[[str], Future],
+    def __init__(self, session: Session, work: Work, cache: PartCache, submit: Callable[[str, bool], Future],
                  started: dict[str, Future]):
         self.session, self.work, self.cache, self.submit = session, work, cache, submit
         self.started = started  # cache key -> future, shared by the brochures of a build (print-shop, booklet)
         self.job = work.job
         self.printed = self.job.edition.variant.printed
+        self.press = self.job.edition.variant.press  # PDF/X-4 in the press's CMYK, preflighted
         self.problems: list[Problem] = []
         self.keys: dict[str, str] = {}  # part name -> cache key
         self.html: dict[str, str] = {}
@@ -66,9 +69,9 @@ class BrochureRun:
         if key not in self.started:
             if here:
                 self.started[key] = Future()
-                self.started[key].set_result(self.session.render_part(html))
+                self.started[key].set_result(self.session.render_part(html, self.press))
             else:
-                self.started[key] = self.submit(html)
+                self.started[key] = self.submit(html, self.press)
         return self.started[key]
 
     def _collect(self, pending: dict[str, Future | bytes]) -> None:
@@ -80,7 +83,7 @@ class BrochureRun:
                 self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
             except pikepdf.PdfError:  # a damaged cache entry: lay the part out again, here
                 self.cache.forget(self.keys[name])
-                pdf, problems = self.session.render_part(self.html[name])
+                pdf, problems = self.session.render_part(self.html[name], self.press)
                 self.rendered[self.keys[name]] = pdf
                 self.pdfs[name] = open_pdf(pdf) if pdf is not None else None
             self.problems += problems
@@ -125,14 +128,31 @@ class BrochureRun:
         if self.problems:
             return Rendered(self.job, None, 0, self.problems, [])
         data = join(joined, self.pdfs[LABELS], labelled, self.work.version)
+        if self.job.edition.variant.has(PRINT_SHOP):
+            data = add_crop_marks(data)  # in a slug beyond the bleed (a booklet is cut to its trim instead)
+        if self.press:
+            data = self._press_ready(data)
+            if data is None:
+                return Rendered(self.job, None, 0, self.problems, [])
         used = sorted(self.keys.values())
         laid_out = len([key for key in used if key in self.rendered])
         kept = "; the others were kept from an earlier build" if laid_out < len(used) else ""
         notes = [f"{self.job.path}: {laid_out} of {len(used)} parts laid out{kept}"]
-        if self.job.edition.variant.has(PRINT_SHOP):
-            data = add_crop_marks(data)  # in a slug beyond the bleed (a booklet is cut to its trim instead)
         if self.job.edition.variant.has(BOOKLET):
             data, total = impose_booklet(data, self.session.settings.creep)
             notes.append(booklet_note(self.job.edition.paper))
         return Rendered(self.job, data, total, self.problems, notes,
                         {key: pdf for key, pdf in self.rendered.items() if key in used}, used)
+
+    def _press_ready(self, data: bytes) -> bytes | None:
+        """The joined print-shop brochure, finished for the press and preflighted as the print shop will;
+        None when the preflight finds an error (its problems, and any warnings, are the build's)."""
+        from ..pdf.preflight import preflight
+        from ..pdf.press import make_press_ready
+
+        press = self.session.renderers[self.job.edition.lang].library.clinic.press
+        data = make_press_ready(data, press.profile, self.work.version)
+        found = Problems()
+        preflight(data, Elsewhere(self.job.path), found)
+        self.problems += found.items
+        return None if found else data

@@ -101,8 +101,8 @@ class Inputs:
             return {}
 
     def _shared_parts(self) -> list:
-        """What every output reads: brand, logo, sources, glossary, templates, styles, images, fonts,
-        and the code and versions that turn them into PDFs."""
+        """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
+        images, fonts, and the code and versions that turn them into PDFs."""
         if self._shared is None:
             files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
                      self.folder / "clinic.toml"]
@@ -110,7 +110,8 @@ class Inputs:
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))
-            parts.append(("logo", self._hash(self._logo())))
+            parts.append(("logo", self._hash(self._named_by_brand("clinic", "logo"))))
+            parts.append(("print profile", self._hash(self._named_by_brand("print", "profile"))))
             fonts = font_dir()
             parts += [("font", p.name, self._hash(p)) for p in sorted(fonts.glob("*.ttf"))] if fonts else []
             # Every module of the library, by its path inside it: a subpackage's module counts too.
@@ -120,10 +121,11 @@ class Inputs:
             self._shared = parts
         return self._shared
 
-    def _logo(self) -> Path:
-        clinic = self._brand(self.brand_file).get("clinic")
-        logo = clinic.get("logo", "") if isinstance(clinic, dict) else ""
-        return self.brand_file.parent / str(logo)
+    def _named_by_brand(self, table: str, key: str) -> Path:
+        """A file the brand file names (the logo, the press profile); its folder when it names none."""
+        fields = self._brand(self.brand_file).get(table)
+        name = fields.get(key, "") if isinstance(fields, dict) else ""
+        return self.brand_file.parent / str(name)
 
     def _name(self, path: Path) -> str:
         try:

@@ -18,7 +18,7 @@ from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, V
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
 from .output import (CATALOG, ManifestEntry, build_lock, catalog_page, entry_for, read_manifest, remove_leftovers,
-                     retract, update_manifest, write_atomic)
+                     remove_leftovers_if_idle, retract, update_manifest, write_atomic)
 from .plan import Settings, outputs
 from .recover import recover_manifest
 
@@ -46,6 +46,7 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
         # the PDFs sends the build down the full path, which takes the lock and looks again.
         kept = _all_fresh(inputs, slugs, editions, out_dir, settings)
         if kept is not None:
+            remove_leftovers_if_idle(out_dir)  # a killed build's temporary files
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
     return _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings,
@@ -122,6 +123,8 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             for note in result.notes:
                 log(note)
         problems.raise_if_any()
+        for warning in sorted(set(problems.warnings), key=lambda p: p.sort_key()):
+            log(str(warning))
 
         # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
         retract(out_dir, {job.path for job in stale})
@@ -197,8 +200,8 @@ def render_all(libraries: dict, work: list, html_dir: Path | None, settings: Set
             # The brochures' parts go first: together they are the longest work.
             started: dict = {}
 
-            def submit_part(html: str):
-                return pool.submit("render_part", html)
+            def submit_part(html: str, press: bool):
+                return pool.submit("render_part", html, press)
 
             runs = {i: BrochureRun(here, work[i], cache, submit_part, started) for i in brochures}
             futures = {i: pool.submit("render", item.job, item.version)

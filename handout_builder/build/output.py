@@ -117,3 +117,18 @@ def remove_leftovers(out_dir: Path) -> None:
     """Delete temporary files a killed build left behind (call with the build lock held)."""
     for temp in out_dir.rglob(".*.tmp"):
         temp.unlink(missing_ok=True)
+
+
+def remove_leftovers_if_idle(out_dir: Path) -> None:
+    """The same, from a build that writes nothing (nothing changed), only if no other build holds the
+    lock: another build's temporary file is its PDF on the way in, not a leftover."""
+    import fcntl
+
+    if not any(out_dir.rglob(".*.tmp")):
+        return
+    try:
+        with open(out_dir / LOCK, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            remove_leftovers(out_dir)
+    except OSError:  # busy (another build is writing), or a folder this build may not write: leave it
+        pass

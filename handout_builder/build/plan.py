@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..editions import BOOKLET, BROCHURE, LEAFLET, Edition, Job, Variant
+from ..editions import BOOKLET, BROCHURE, LEAFLET, RGB, Edition, Job, Variant
 
 if TYPE_CHECKING:  # the no-change build reads this module and must not load the model (markupsafe)
     from ..model import Library
@@ -52,6 +52,12 @@ def plan(library: Library, slugs: list[str], paper: str, variants: list[Variant]
     newest = library.brochure_contents(include_drafts)[2]
     jobs = []
     for variant in variants:
+        if variant.press and library.clinic.press is None:
+            variant = variant.adding(RGB)
+            problems.warn(library.clinic.brand_file, None, "no [print] table, so the print-shop brochure is "
+                          f"built in RGB (as brochure{variant.file_suffix}.pdf), not as PDF/X-4 for a press: add "
+                          '[print] with profile = "FILE.icc", the print shop\'s CMYK press profile beside this '
+                          "file, to build it in the press's CMYK", code="print-profile")
         edition = Edition(library.lang, paper, variant)
         for slug, kind, made in outputs(edition, [(h.slug, h.kind) for h in library.handouts], slugs):
             if kind == BROCHURE:

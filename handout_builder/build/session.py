@@ -117,12 +117,14 @@ class Session:
         pdf, pages = result or (None, 0)
         return Rendered(job, pdf, pages, list(self.problems.items), notes)
 
-    def render_part(self, html: str) -> tuple[bytes | None, list[Problem]]:
-        """One brochure part (or its page labels) as a PDF to join."""
+    def render_part(self, html: str, press: bool = False) -> tuple[bytes | None, list[Problem]]:
+        """One brochure part (or its page labels) as a PDF to join; a `press` part is PDF/X-4 (the
+        print-shop edition in the press's CMYK)."""
         from ..pdf.engine import render_part
 
         self.problems.items = []
         html, reuse = self.assets.reuse(html)
-        pdf, _ = render_part(html, self.root, self.fetcher, self.refused, BROCHURE_PLACE, self.problems, reuse)
+        pdf, _ = render_part(html, self.root, self.fetcher, self.refused, BROCHURE_PLACE, self.problems, reuse,
+                             press=press)
         problems = list(self.problems.items)
         return (None if problems else pdf), problems

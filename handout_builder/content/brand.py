@@ -1,5 +1,5 @@
 """Content stage: read and check the brand file (clinic identity, colours, logo, brochure order, mail
-server)."""
+server, the print shop's colour profile)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,17 @@ import re
 import tomllib
 from pathlib import Path
 
-from ..model import BrochurePlan, Clinic, MailServer
+from ..model import CMYK, BrochurePlan, Clinic, MailServer, Press
 from ..problems import Problems
-from .contrast import palette_problems
+from .contrast import USES, palette_problems, too_low
 from .fields import Fields, read_text, toml_lines
 
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LOGO_TYPES = (".svg", ".png")
-TABLES = ("clinic", "colors", "brochure", "smtp")
+PROFILE_TYPES = (".icc", ".icm")
+TABLES = ("clinic", "colors", "brochure", "smtp", "print")
 
 
 def read_brand_file(path: Path, problems: Problems, within: Path | None = None
@@ -50,7 +51,7 @@ def read_brand_file(path: Path, problems: Problems, within: Path | None = None
     clinic, colors = table("clinic"), table("colors")
     if clinic is None or colors is None:
         return None, table("brochure", required=False)
-    smtp = table("smtp", required=False)
+    smtp, press = table("smtp", required=False), table("print", required=False)
 
     name, phone = clinic.text("name"), clinic.text("phone")
     website, address, email = clinic.text("website"), clinic.text("address"), clinic.text("email")
@@ -72,8 +73,52 @@ def read_brand_file(path: Path, problems: Problems, within: Path | None = None
         colors.report(key, message, code="contrast")
     return Clinic(name=name, phone=phone, website=website, address=address, email=email, logo=logo,
                   primary=palette["primary"], accent=palette["accent"], brand_file=path.resolve(),
-                  smtp=_mail_server(smtp, path) if smtp is not None else None), \
+                  smtp=_mail_server(smtp, path) if smtp is not None else None,
+                  press=_press(press, path, valid) if press is not None else None), \
         table("brochure", required=False)
+
+
+def _press(table: Fields, brand_file: Path, palette: dict[str, str]) -> Press | None:
+    """The optional [print] table: the print shop's press profile, and the brand colours in its inks
+    ([c, m, y, k] in percent), or converted from [colors] through the profile. Each print colour must
+    keep its contrast as it prints."""
+    from .press import press_colours, profile_problem
+
+    profile = _brand_file_path(table, "profile", brand_file, PROFILE_TYPES, "an ICC profile (.icc or .icm)")
+    inks = {key: _cmyk(table, key) for key in ("primary", "accent")}
+    table.done()
+    if profile is None:
+        return None
+    if problem := profile_problem(profile):
+        table.report("profile", f"profile {profile.name} {problem}", code="print-profile")
+        return None
+    press = press_colours(profile)
+    for use in USES:
+        given = inks[use.colour]
+        if given is None and use.colour not in palette:
+            continue
+        printed = press.screen(given if given is not None else press.cmyk(palette[use.colour]))
+        if shortfall := too_low(printed, use.background_hex, use.minimum):
+            what = (f"[{', '.join(f'{round(v * 100):g}' for v in given)}]" if given is not None
+                    else f"{palette[use.colour]} (converted through {profile.name}; give it in CMYK here)")
+            table.report(use.colour if given is not None else "profile",
+                         f"colour {use.colour} {what} prints as {printed}: on {use.background} "
+                         f"{use.background_hex} it {shortfall}", code="contrast")
+    return Press(profile=profile, primary=inks["primary"], accent=inks["accent"])
+
+
+def _cmyk(table: Fields, key: str) -> CMYK | None:
+    """An optional colour in the press's inks: [cyan, magenta, yellow, black], each a percentage."""
+    value = table.data.get(key)
+    table.read.add(key)
+    if value is None:
+        return None
+    if not (isinstance(value, list) and len(value) == 4
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 100 for v in value)):
+        table.report(key, f"'{key}' must be the colour in the press's inks, [cyan, magenta, yellow, black], "
+                     f"each a percentage from 0 to 100 (e.g. [100, 70, 0, 20]); found {value!r}")
+        return None
+    return tuple(v / 100 for v in value)
 
 
 def _mail_server(smtp: Fields, brand_file: Path) -> MailServer:
@@ -103,21 +148,30 @@ def _mail_server(smtp: Fields, brand_file: Path) -> MailServer:
 
 def _logo(clinic: Fields, brand_file: Path) -> Path:
     """The logo must be an SVG or PNG file beside the brand file (or below it): nothing else is read."""
-    value = clinic.text("logo")
+    return _brand_file_path(clinic, "logo", brand_file, LOGO_TYPES, "an SVG or PNG file") or Path()
+
+
+def _brand_file_path(fields: Fields, key: str, brand_file: Path, suffixes: tuple[str, ...],
+                     kind: str) -> Path | None:
+    """A file the brand file names (the logo, the press profile): a path relative to the brand file,
+    inside its folder (nothing else is read), with one of `suffixes`; None (reported) when it is not."""
+    value = fields.text(key)
     if not value:
-        return Path()
+        return None
     folder = brand_file.resolve().parent
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", value) or value.startswith(("/", "\\")):
-        clinic.report("logo", f"logo {value!r} is refused: give a file path relative to the brand file")
-        return Path()
+        fields.report(key, f"{key} {value!r} is refused: give a file path relative to the brand file")
+        return None
     target = (folder / value).resolve()
     if not target.is_relative_to(folder):
-        clinic.report("logo", f"logo {value!r} is refused: it is outside the brand file's folder")
-    elif target.suffix.lower() not in LOGO_TYPES:
-        clinic.report("logo", f"logo {value!r} must be an SVG or PNG file")
+        fields.report(key, f"{key} {value!r} is refused: it is outside the brand file's folder")
+    elif target.suffix.lower() not in suffixes:
+        fields.report(key, f"{key} {value!r} must be {kind}")
     elif not target.is_file():
-        clinic.report("logo", f"logo file not found: {value}", code="missing-file")
-    return target
+        fields.report(key, f"{key} file not found: {value}", code="missing-file")
+    else:
+        return target
+    return None
 
 
 def read_brochure_plan(table: Fields, clinic_name: str, lang: str = "en") -> BrochurePlan:

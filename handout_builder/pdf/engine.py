@@ -1,7 +1,12 @@
-"""PDF stage: HTML to tagged PDF (PDF/UA-1) with WeasyPrint, fetching only the project's own assets.
+"""PDF stage: HTML to tagged PDF (PDF/UA-1) with WeasyPrint, fetching only the project's own assets; the
+print-shop edition's parts as PDF/X-4, tagged as well.
 
 Any WeasyPrint log record at WARNING or above is a build problem: a missing image or an ignored CSS rule
 must never reach a printed handout silently.
+
+WeasyPrint takes one PDF variant. PDF/X-4 (for a press: an OutputIntent from the @color-profile the HTML
+names, CMYK, version 1.6, the X-4 metadata) comes with its structure tree when asked for tags
+(`pdf_tags`), as PDF/UA-1 needs, and the press edition's last step (press.py) declares PDF/UA-1 as well.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from ..problems import Problems
 from ..render.fonts import font_dir
 
 PDF_VARIANT = "pdf/ua-1"
+PRESS_VARIANT = "pdf/x-4"  # the print-shop edition, in the press's CMYK
 
 
 @cache
@@ -178,47 +184,80 @@ def render_pdf(html: str, root: Path, fetcher, refused: list[str], what: str,
 
 
 def lay_out(html: str, root: Path, fetcher, refused: list[str], what: str, problems: Problems, *,
-            reuse: dict | None = None):
-    """Lay out one HTML document into pages (a WeasyPrint Document); report problems under `what`."""
+            reuse: dict | None = None, press: bool = False):
+    """Lay out one HTML document into pages (a WeasyPrint Document); report problems under `what`. A
+    `press` document is laid out for PDF/X-4: its blending colour spaces are the press's."""
     from weasyprint import HTML
 
+    options = dict(reuse or {}, **({"pdf_variant": PRESS_VARIANT} if press else {}))
     with weasyprint_warnings() as records:
-        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(**(reuse or {}))
+        document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher).render(**options)
     _report(records, refused, what, problems)
     return document
 
 
 def render_part(html: str, root: Path, fetcher, refused: list[str], what: str, problems: Problems,
-                reuse: dict | None = None) -> tuple[bytes, int]:
+                reuse: dict | None = None, press: bool = False) -> tuple[bytes, int]:
     """One part of a document that join.py joins to others: its fonts are embedded whole, so that every
     part holds the same bytes for a face and the join keeps one copy; and each link to an anchor of
     another part gets a stand-in anchor on the first page, so WeasyPrint writes the link (to a named
-    destination, which the join takes from the part that holds it: see join.py)."""
-    document = lay_out(html, root, fetcher, refused, what, problems, reuse=reuse)
+    destination, which the join takes from the part that holds it: see join.py). A `press` part is
+    PDF/X-4, tagged."""
+    document = lay_out(html, root, fetcher, refused, what, problems, reuse=reuse, press=press)
     anchors = {name for page in document.pages for name in page.anchors}
     for page in document.pages:
         for kind, target, *_ in page.links:
             if kind == "internal" and target not in anchors:
                 document.pages[0].anchors[target] = (0, 0, 0, 0)
                 anchors.add(target)
-    return write(document, refused, what, problems, full_fonts=True), len(document.pages)
+    return write(document, refused, what, problems, full_fonts=True, press=press), len(document.pages)
 
 
 def write(document, refused: list[str], what: str, problems: Problems, *, content_version: str = "",
-          full_fonts: bool = False) -> bytes:
+          full_fonts: bool = False, press: bool = False) -> bytes:
     """A laid-out Document as tagged PDF bytes. Laid-out pages can be written again, alone or with
     pages of other documents (Document.copy): personalised handouts reuse one layout of the handout.
     Images inside SVG (a logo's) are fetched only now: `refused` collects what the fetcher refused."""
-    def add_version(document, pdf):
+    def finish(document, pdf):
         import pydyf
 
         if content_version:
             pdf.info["ContentVersion"] = pydyf.String(content_version)
+        add_table_scopes(pdf)
 
+    variant = dict(pdf_variant=PRESS_VARIANT, pdf_tags=True) if press else dict(pdf_variant=PDF_VARIANT)
     with weasyprint_warnings() as records:
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=add_version, full_fonts=full_fonts)
+        pdf = document.write_pdf(**variant, finisher=finish, full_fonts=full_fonts)
     _report(records, refused, what, problems)
     return pdf
+
+
+def add_table_scopes(pdf) -> None:
+    """Give every table header cell (/TH) of a WeasyPrint PDF's structure tree its /Scope, Column or Row.
+
+    WeasyPrint 70 links data cells to their headers by /ID on TH and /Headers on TD, which ISO 14289-1
+    accepts, but writes no /Scope, and PAC and the `pdfua` checker want one (UA-15-003). The scope follows
+    the HTML as WeasyPrint read it for /Headers: a header of the table's head (<thead>) heads a column; in a
+    body row, a header that the row's own data cells name (<th scope="row">, as the templates write the
+    first cell of a body row) heads its row; any other heads a column (WeasyPrint names it in the
+    /Headers of the cells below it). `pdf` is the pydyf document, before it is written.
+    """
+    import pydyf
+
+    elements = {obj.reference: obj for obj in pdf.objects
+                if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"}
+    for row in elements.values():
+        if row.get("S") != "/TR":
+            continue
+        cells = [elements[kid] for kid in row.get("K", ()) if isinstance(kid, bytes) and kid in elements]
+        section = elements.get(row.get("P"), {}).get("S")
+        named_by_row = {header.string for cell in cells if cell.get("S") == "/TD"
+                        for header in cell.get("A", {}).get("Headers", ())}
+        for cell in cells:
+            if cell.get("S") == "/TH":
+                row_header = section != "/THead" and getattr(cell.get("ID"), "string", None) in named_by_row
+                cell.setdefault("A", pydyf.Dictionary({"O": "/Table"}))["Scope"] = \
+                    "/Row" if row_header else "/Column"
 
 
 def _report(records: list[logging.LogRecord], refused: list[str], what: str, problems: Problems) -> None:

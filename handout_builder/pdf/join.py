@@ -10,7 +10,10 @@ What the join keeps or makes:
 - one program per font face: parts embed whole fonts (their subsets would differ), kept once and then
   cut down to the glyphs the pages show;
 - the page labels, drawn from a document of empty labelled pages (render/brochure.py, page_labels_html) and
-  marked as pagination artifacts, so a screen reader skips them as it skips any running footer.
+  marked as pagination artifacts, so a screen reader skips them as it skips any running footer;
+- for the print-shop edition (PDF/X-4 parts), the first part's OutputIntent, and one copy of the press
+  profile that every part embeds (in its colour spaces and transparency groups); the PDF/X keys of the
+  document information and XMP come with the first part's, and each page keeps its TrimBox and BleedBox.
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
     catalog.Lang = first.Root.Lang
     catalog.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     catalog.Metadata = out.copy_foreign(first.Root.Metadata)
+    if "/OutputIntents" in first.Root:
+        catalog.OutputIntents = out.copy_foreign(first.make_indirect(first.Root.OutputIntents))
     catalog.Names = Dictionary(Dests=Dictionary(Names=Array(
         [x for name in sorted(destinations, key=lambda n: n.encode("utf-8"))
          for x in (String(name), destinations[name])])))
@@ -121,6 +126,8 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
 
     _lay_labels_over(out, labels, labelled)
     _keep_one_copy(out)
+    if "/OutputIntents" in catalog:
+        _keep_one_profile(out)
     _subset_fonts(out)
     buffer = BytesIO()
     out.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
@@ -189,7 +196,7 @@ def _keep_one_copy(out: Pdf) -> None:
     """Point every page (and form) at one copy of each identical font and image. The parts embed whole
     fonts, so their font objects (program, widths, ToUnicode map) come out byte for byte the same."""
     canonical: dict[str, object] = {}
-    for _, resources in _content_streams(out):
+    for _, resources in content_streams(out):
         for kind in ("/Font", "/XObject"):
             table = resources.get(kind, Dictionary())
             for name in list(table.keys()):
@@ -198,7 +205,36 @@ def _keep_one_copy(out: Pdf) -> None:
                     table[name] = canonical.setdefault(_digest(item), item)
 
 
-def _content_streams(out: Pdf) -> Iterator[tuple[object, Dictionary]]:
+def _keep_one_profile(out: Pdf) -> None:
+    """Point every ICC-based colour space, and the OutputIntent, at one copy of each colour profile: each
+    part embeds the press's profile (often a megabyte or more) in every colour space it writes."""
+    canonical: dict[str, pikepdf.Stream] = {}
+
+    def one(profile: pikepdf.Stream) -> pikepdf.Stream:
+        return canonical.setdefault(hashlib.sha256(profile.read_raw_bytes()).hexdigest(), profile)
+
+    def visit(item) -> None:  # an object's direct contents; indirect ones are visited on their own
+        if isinstance(item, Array):
+            if len(item) == 2 and item[0] == Name.ICCBased and isinstance(item[1], pikepdf.Stream):
+                item[1] = one(item[1])
+                return
+            for element in item:
+                if isinstance(element, (Array, Dictionary)) and not element.is_indirect:
+                    visit(element)
+        elif isinstance(item, (Dictionary, pikepdf.Stream)):
+            for key in list(item.keys()):
+                value = item[key]
+                if isinstance(value, (Array, Dictionary)) and not value.is_indirect:
+                    visit(value)
+
+    for obj in out.objects:
+        visit(obj)
+    for intent in out.Root.OutputIntents:
+        if isinstance(intent.get("/DestOutputProfile"), pikepdf.Stream):
+            intent.DestOutputProfile = one(intent.DestOutputProfile)
+
+
+def content_streams(out: Pdf) -> Iterator[tuple[object, Dictionary]]:
     """Every content stream with its resources: the pages', then those of the forms and tiling patterns
     they draw, each once."""
     seen: set[tuple[int, int]] = set()
@@ -275,7 +311,7 @@ def _subset_fonts(out: Pdf) -> None:
                     program_of[font.objgen] = program.objgen
         return program_of[font.objgen]
 
-    for content, resources in _content_streams(out):
+    for content, resources in content_streams(out):
         fonts = resources.get("/Font", Dictionary())
         key, saved = None, []
         for operands, operator in pikepdf.parse_content_stream(content, TEXT_OPERATORS):

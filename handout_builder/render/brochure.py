@@ -74,13 +74,16 @@ def brochure_html(renderer: Renderer, paper: Paper, variant: Variant = Variant()
     page's numbers."""
     library = renderer.library
     topics, drugs, reviewed_on = library.brochure_contents(include_drafts)
-    clinic = library.clinic
+    website = library.clinic.website
+    common = renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version,
+                             page_labels=page_labels)
+    qr_svg = qr_code(website, f"QR code: {website}")
+    if common["press"] is not None:
+        qr_svg = Markup(common["press"].svg(qr_svg))  # black ink: segno writes only #rrggbb colours
     return renderer.render(
         "brochure.html.j2", plan=library.brochure, topics=topics, drugs=drugs, reviewed_on=reviewed_on,
-        qr_svg=qr_code(clinic.website, f"QR code: {clinic.website}"), fillers=fillers,
-        chapter_versions=chapter_versions or {}, page_numbers=page_numbers or {},
-        **renderer.common(paper, variant, Notes(library), full_sources=True, content_version=content_version,
-                          page_labels=page_labels))
+        qr_svg=qr_svg, fillers=fillers, chapter_versions=chapter_versions or {}, page_numbers=page_numbers or {},
+        **common)
 
 
 def split_parts(html: str) -> list[Part]:

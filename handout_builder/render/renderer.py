@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from ..editions import GRAYSCALE, Paper, Variant
+from ..editions import GRAYSCALE, LARGE_PRINT, Paper, Variant
 from ..model import Library, Source
 from ..problems import Problems
 from . import translation
@@ -99,7 +99,8 @@ class Renderer:
         self.env.filters["long_date"] = lambda value: translation.long_date(value, lang)
         self.env.filters["or_list"] = lambda items: translation.or_list(items, lang)
         self.env.filters["page_counter_css"] = page_counter_css
-        self.env.filters["trial_chart"] = lambda drug: trial_chart(drug, translations.gettext)
+        self.env.filters["trial_chart"] = lambda drug, large_print=False: trial_chart(drug, translations.gettext,
+                                                                                  large_print)
 
     def render(self, template: str, **context) -> str:
         try:
@@ -120,17 +121,26 @@ class Renderer:
         """What every template gets. Each part of the variant adds styles/variants/<part>.css after the
         base styles, then <part>.<paper>.css for what differs by paper (e.g. 3 mm of bleed on A4, 0.125 in
         on letter). `page_labels=False` leaves out "Page X of Y" (the brochure's parts: see brochure.py).
+        `colours` are the styles' colour variables (by name, without "--"), which the drawings use too; the
+        print-shop edition has them, the brand colours and the logo in the press's CMYK (`press`).
         """
         from .grayscale import grayscale_clinic
+        from .press import PressEdition, style_colours
 
         clinic = self.library.clinic
         if variant.has(GRAYSCALE):
             clinic = grayscale_clinic(clinic)
         styles = self.stylesheet_paths(paper, variant)
+        colours, logo_src, press = style_colours(styles), clinic.logo.as_uri(), None
+        if variant.press and clinic.press is not None:
+            press = PressEdition(clinic.press)
+            colours, logo_src = press.variables(colours), press.logo_src(clinic.logo)
+            clinic = press.clinic(clinic, grayscale=variant.has(GRAYSCALE))
         return dict(clinic=clinic, library=self.library, paper=paper, variant=variant,
                     notes=notes, lang=self.library.lang, stylesheets=[s.as_uri() for s in styles],
                     font_faces=font_faces(), full_sources=full_sources, content_version=content_version,
-                    page_labels=page_labels)
+                    page_labels=page_labels, large_print=variant.has(LARGE_PRINT), colours=colours,
+                    logo_src=logo_src, press=press)
 
     def stylesheet_paths(self, paper: Paper, variant: Variant) -> list[Path]:
         """The stylesheets of an output, resolved, in cascade order."""
