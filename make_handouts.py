@@ -91,13 +91,16 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 @click.option("--include-drafts", is_flag=True, help="Put draft handouts in the brochure too.")
 @click.option("--force", is_flag=True, help="Rebuild even the PDFs whose inputs have not changed.")
 @jobs_option
+@today_option
 @click.pass_context
 def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
-          large_print, include_drafts, force, jobs):
+          large_print, include_drafts, force, jobs, today):
     """Build the named handouts (topic or drug slugs), or every handout and the brochure.
 
     --print-shop, --booklet and --leaflet build those outputs instead (together, if several); --large-print
     builds only the large-print edition. Only PDFs whose inputs changed since the last build are rebuilt.
+    A build that renders runs the checks of `check` first: any error stops it; warnings (an overdue
+    review) are printed.
     """
     from handout_builder.build.incremental import build as run_build
     from handout_builder.build.plan import Settings
@@ -112,7 +115,7 @@ def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet
     root = _root(ctx)
     run_build(root, slugs, langs=chosen_languages(root, lang), paper=paper, variants=variants, brand_file=brand,
               out_dir=out_dir, html_dir=html_dir, settings=Settings(include_drafts, creep), force=force, jobs=jobs,
-              log=click.echo)
+              log=click.echo, warn=lambda line: click.echo(line, err=True), today=_day(today))
 
 
 @cli.command()

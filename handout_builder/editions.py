@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
+def N_(text: str) -> str:
+    """Marks a label for translation (pybabel extracts it, see babel.cfg); it is translated where shown."""
+    return text
+
+
 # What an output is.
 TOPIC, DRUG, BROCHURE, LEAFLET = "topic", "drug", "brochure", "leaflet"
 HANDOUT_KINDS = (TOPIC, DRUG)
@@ -18,7 +24,7 @@ KINDS = (TOPIC, DRUG, BROCHURE, LEAFLET)
 # translation catalog (locales/<lang>/).
 SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "es")
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+LANGUAGE_NAMES = {"en": N_("English"), "es": N_("Spanish")}  # in English; each is translated where shown
 ALL_LANGUAGES = "all"  # `--lang all`: every language the project's content is written in
 
 
@@ -29,7 +35,7 @@ class Paper:
     label: str  # as people say it
 
 
-PAPERS = {"letter": Paper("letter", "letter", "Letter"), "a4": Paper("a4", "A4", "A4")}
+PAPERS = {"letter": Paper("letter", "letter", N_("Letter")), "a4": Paper("a4", "A4", N_("A4"))}
 DEFAULT_PAPER = "letter"
 
 # Variant parts. Print-shop, booklet and leaflet pick what is built (the brochure, imposed, or the
@@ -40,7 +46,8 @@ REGULAR = "regular"
 PRINT_SHOP, BOOKLET, LARGE_PRINT, GRAYSCALE, RGB = "print-shop", "booklet", "large-print", "grayscale", "rgb"
 PARTS = (PRINT_SHOP, BOOKLET, LEAFLET, LARGE_PRINT, GRAYSCALE, RGB)  # the order in a variant's name
 PRINTED = (PRINT_SHOP, BOOKLET)  # print production: the brochure only
-PART_LABELS = {RGB: "RGB"}  # as the catalog shows a part, where it is not the part's name in words
+PART_LABELS = {PRINT_SHOP: N_("print shop"), BOOKLET: N_("booklet"), LEAFLET: N_("leaflet"),
+               LARGE_PRINT: N_("large print"), GRAYSCALE: N_("grayscale"), RGB: N_("RGB")}
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,11 @@ class Variant:
     def label(self) -> str:
         """As the catalog shows it: "" for the regular edition, "Large print", "Print shop, grayscale",
         "Print shop, RGB"."""
-        label = ", ".join(PART_LABELS.get(p, p.replace("-", " ")) for p in self.parts)
+        return self.describe()
+
+    def describe(self, translate=lambda label: label) -> str:
+        """The label in a reader's language: `translate` is that language's gettext."""
+        label = ", ".join(translate(PART_LABELS[p]) for p in self.parts)
         return label[:1].upper() + label[1:]
 
 
@@ -138,6 +149,22 @@ class Edition:
     def path(self, slug: str) -> str:
         """Output path relative to the output folder: the file name says what it is."""
         return f"{self.lang}/{self.paper}/{slug}{self.variant.file_suffix}.pdf"
+
+    @classmethod
+    def of_path(cls, path: str) -> tuple[str, Edition] | None:
+        """The slug and edition an output path names (the reverse of `path`); None for any other path."""
+        folders = path.split("/")
+        if len(folders) != 3 or folders[0] not in LANGUAGES or folders[1] not in PAPERS:
+            return None
+        slug, *parts, extension = folders[2].split(".")
+        if extension != "pdf" or not slug or len(set(parts)) != len(parts):
+            return None
+        try:
+            variant = Variant(tuple(parts))
+        except ValueError:
+            return None
+        edition = cls(folders[0], folders[1], variant)
+        return (slug, edition) if edition.path(slug) == path else None  # parts in their one order
 
 
 @dataclass(frozen=True)

@@ -106,10 +106,12 @@ class Problems:
         """Show paths relative to the project folder when they are inside it, as editors expect."""
         path = Path(path)
         if self.root is not None:
-            try:
-                return str(path.resolve().relative_to(self.root.resolve()))
-            except ValueError:
-                pass
+            # The path as given first: a link inside the project is shown where it is, not where it points.
+            for shown, root in ((path.absolute(), self.root.absolute()), (path.resolve(), self.root.resolve())):
+                try:
+                    return str(shown.relative_to(root))
+                except ValueError:
+                    pass
         return str(path)
 
     @property

@@ -45,6 +45,21 @@ def project(tmp_path) -> Path:
     return make_project(tmp_path / "project")
 
 
+def edit(project: Path, relative: str, old: str, new: str) -> None:
+    """Replace the first `old` in a project file with `new` (which must be there)."""
+    path = project / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# A section far above grade 8, for the reading-level rule.
+LONG_WINDED_SECTION = ("\n## Why treatment takes time\n\n"
+                       "Repigmentation of depigmented epidermal areas, particularly on the extremities, "
+                       "proceeds considerably more slowly than repigmentation of facial areas, because "
+                       "follicular melanocyte reservoirs are comparatively sparse in acral regions.\n")
+
+
 def run(*args: str, project: Path | None = None, input: str | None = None):
     """Run the CLI in-process (`input` is typed at its prompts); returns click's Result."""
     prefix = ["--project", str(project)] if project else []
@@ -67,6 +82,23 @@ def real_build(tmp_path_factory) -> Path:
     result = run("build", "--out", str(out), project=REPO)
     assert result.exit_code == 0, result.output
     return out
+
+
+def translation_pairs(lang: str = "es", used_in: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(English, translation) of each string of a language's gettext catalog (each form of a plural), or
+    only of those used in one of the files `used_in`."""
+    from babel.messages.pofile import read_po
+
+    with (REPO / "locales" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        messages = [m for m in read_po(po) if m.id]
+    pairs = []
+    for m in messages:
+        if used_in and not any(path in used_in for path, _ in m.locations):
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        pairs += [(english, translated) for english in ids for translated in strings]
+    return pairs
 
 
 @pytest.fixture(scope="session")

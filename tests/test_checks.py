@@ -9,7 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import pdf_text, run
+from conftest import LONG_WINDED_SECTION, pdf_text, run
 from handout_builder.content.contrast import contrast_ratio
 from handout_builder.checks.counting import Counts, visible_blocks
 from handout_builder.checks.reading_en import count_english as count, syllables
@@ -63,10 +63,7 @@ def test_a_long_winded_section_fails_naming_file_section_grade_and_limit(project
     topic = project / TOPIC
     text = topic.read_text()
     heading_line = len(text.splitlines()) + 2
-    topic.write_text(text + "\n## Why treatment takes time\n\n"
-                     "Repigmentation of depigmented epidermal areas, particularly on the extremities, "
-                     "proceeds considerably more slowly than repigmentation of facial areas, because "
-                     "follicular melanocyte reservoirs are comparatively sparse in acral regions.\n")
+    topic.write_text(text + LONG_WINDED_SECTION)
     result = run("check", "--today", "2026-11-01", project=project)
     assert result.exit_code == 1
     match = re.search(rf"^{TOPIC}:{heading_line}: error: section 'Why treatment takes time' reads at grade "

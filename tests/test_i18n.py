@@ -12,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
-from conftest import REPO, make_project, pdf_text, run
+from conftest import REPO, make_project, pdf_text, run, translation_pairs
 from handout_builder.checks.pemat import SPANISH
 from handout_builder.checks.counting import Counts
 from handout_builder.checks.reading_es import count_spanish, fernandez_huerta, syllables, szigriszt_pazos
@@ -192,7 +192,7 @@ def test_build_lang_es_builds_every_spanish_pdf(spanish_build):
 
 
 def test_no_english_template_string_in_a_spanish_pdf_and_the_reverse(spanish_build, sample_build):
-    pairs = [(en, es) for en, es in catalog_pairs() if en != es]
+    pairs = [(en, es) for en, es in translation_pairs() if en != es]
     english = {p for en, _ in pairs for p in fixed_strings(en)} - {p for _, es in pairs for p in fixed_strings(es)}
     spanish = {p for _, es in pairs for p in fixed_strings(es)} - {p for en, _ in pairs for p in fixed_strings(en)}
     for out, lang, foreign, own in ((spanish_build, "es", english, "Lo más importante"),

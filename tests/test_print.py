@@ -183,7 +183,7 @@ def test_print_with_no_printer_says_how_to_name_one(project, monkeypatch):
 
 def test_a_stale_or_altered_pdf_is_rebuilt_before_printing(project):
     log = []
-    built = []  # the lines that say a file was written: the PDF and the manifest, per build
+    built = []  # the lines that say a file was written: the PDF, the manifest and the catalog, per build
     edition = Edition("en", "a4")
 
     def record(line: str) -> None:
@@ -192,17 +192,17 @@ def test_a_stale_or_altered_pdf_is_rebuilt_before_printing(project):
             built.append(line)
 
     pdf = pdf_for_printing(project, "testinib", edition, log=record)
-    assert pdf == project / "out/en/a4/testinib.pdf" and len(built) == 2  # the PDF and the manifest
-    assert pdf_for_printing(project, "testinib", edition, log=record) == pdf and len(built) == 2
+    assert pdf == project / "out/en/a4/testinib.pdf" and len(built) == 3
+    assert pdf_for_printing(project, "testinib", edition, log=record) == pdf and len(built) == 3
     assert log[-1].startswith("up to date: 1 PDF")
 
     drug = project / "handouts/drugs/testinib.en.yaml"
     drug.write_text(drug.read_text() + "\n# edited after the build\n")  # builds skip mere touches
     os.utime(drug, (pdf.stat().st_mtime + 5,) * 2)
     pdf_for_printing(project, "testinib", edition, log=record)
-    assert len(built) == 4
+    assert len(built) == 6
 
     pdf.write_bytes(pdf.read_bytes() + b"\n%")  # not the file the manifest describes
     os.utime(pdf, (pdf.stat().st_mtime + 10,) * 2)
     pdf_for_printing(project, "testinib", edition, log=record)
-    assert len(built) == 6
+    assert len(built) == 9

@@ -18,6 +18,7 @@ from handout_builder.render.grayscale import to_grey
 from handout_builder.pdf.imposition import creep_shift, sheet_order
 
 BLEED = 9.0  # 0.125 in
+SLUG = 24.0  # pt of paper around the bleed, where the crop marks are
 A4_BLEED = 3 / 25.4 * 72
 PRIMARY = (0x20, 0x4A, 0x87)  # the sample clinic's brand colour
 SCALE = 2  # pixels per point in the rendered pictures
@@ -77,15 +78,16 @@ def text_between(page, left: float, right: float) -> str:
     return " ".join(text.split())
 
 
-def test_print_shop_pages_have_bleed_trimbox_and_a_multiple_of_four(print_build):
+def test_print_shop_pages_have_bleed_trimbox_a_slug_and_a_multiple_of_four(print_build):
     out, _ = print_build
     reader = PdfReader(out / "en/letter/brochure.print-shop.rgb.pdf")
     assert len(reader.pages) % 4 == 0
     for page in reader.pages:
-        media, trim, bleed = ([float(v) for v in box] for box in (page.mediabox, page.trimbox, page.bleedbox))
+        media, trim, bleed, crop = ([float(v) for v in box]
+                                    for box in (page.mediabox, page.trimbox, page.bleedbox, page.cropbox))
         assert trim == [0, 0, 612, 792]
-        assert media == [-BLEED, -BLEED, 612 + BLEED, 792 + BLEED]  # trim + bleed on every side
-        assert bleed == media
+        assert bleed == [-BLEED, -BLEED, 612 + BLEED, 792 + BLEED]  # trim + bleed on every side
+        assert media == crop == [-BLEED - SLUG, -BLEED - SLUG, 612 + BLEED + SLUG, 792 + BLEED + SLUG]
 
 
 def test_the_screen_edition_has_no_bleed_or_marks(sample_build):
@@ -97,29 +99,56 @@ def test_the_screen_edition_has_no_bleed_or_marks(sample_build):
     assert ink(picture, (0, 0, 20, 20)) == 0
 
 
-def test_print_shop_has_crop_marks_at_the_corners_and_the_cover_colour_in_the_bleed(print_build):
+def test_print_shop_has_crop_marks_in_the_slug_beyond_the_bleed_and_the_cover_colour_in_the_bleed(print_build):
     out, _ = print_build
     path = out / "en/letter/brochure.print-shop.rgb.pdf"
-    width, height = 612 + 2 * BLEED, 792 + 2 * BLEED
-    contents = render(path, 1)  # a white page: only the marks are in its bleed
-    for left, top in ((0, 0), (width - BLEED, 0), (0, height - BLEED), (width - BLEED, height - BLEED)):
-        assert ink(contents, (left, top, left + BLEED, top + BLEED)) > 0, (left, top)
-    assert ink(contents, (width / 2 - 20, 0, width / 2 + 20, BLEED - 1)) == 0  # crop marks, not a frame
+    outside = BLEED + SLUG  # from the trim to the paper's edge
+    width, height = 612 + 2 * outside, 792 + 2 * outside
+    trim = (outside, outside, width - outside, height - outside)  # left, top, right, bottom in the picture
+    for index in (0, 1):  # the cover (its colour runs into the bleed) and a white page
+        picture = render(path, index)
+        # Each of the eight marks: a line level with a trim edge, wholly in the slug, clear of the bleed.
+        for x in (trim[0], trim[2]):
+            for y in (trim[1], trim[3]):
+                side = -1 if x == trim[0] else 1
+                level = -1 if y == trim[1] else 1
+                near, far = BLEED + 3, BLEED + 3 + 18
+                horizontal = sorted((x + side * near, x + side * far))
+                vertical = sorted((y + level * near, y + level * far))
+                assert ink(picture, (horizontal[0] + 1, y - 1, horizontal[1] - 1, y + 1)) > 0, (index, x, y)
+                assert ink(picture, (x - 1, vertical[0] + 1, x + 1, vertical[1] - 1)) > 0, (index, x, y)
+        # Nothing else in the slug: no mark reaches into the bleed, nothing runs around the page.
+        bleed_box = (SLUG, SLUG, width - SLUG, height - SLUG)
+        assert ink(picture, (width / 2 - 40, 0, width / 2 + 40, SLUG - 1)) == 0  # marks, not a frame
+        assert ink(picture, (0, height / 2 - 40, SLUG - 1, height / 2 + 40)) == 0
+        ring = [(bleed_box[0] + 0.5, bleed_box[1] + 0.5, trim[0] - 0.5, trim[1] - 0.5),  # the bleed at a corner
+                (trim[2] + 0.5, trim[3] + 0.5, bleed_box[2] - 0.5, bleed_box[3] - 0.5)]
+        for box in ring:
+            if index == 1:
+                assert ink(picture, box) == 0, box  # a white page: the bleed is empty, no mark is on it
+            else:
+                corner = picture.getpixel((round((box[0] + 2) * SCALE), round((box[1] + 2) * SCALE)))
+                assert all(abs(a - b) <= 2 for a, b in zip(corner, PRIMARY)), corner
     cover = render(path, 0)
-    for x, y in ((2, height / 2), (width / 2, 2), (width - 2, height / 2), (width / 2, height - 2)):
+    for x, y in ((SLUG + 2, height / 2), (width / 2, SLUG + 2), (width - SLUG - 2, height / 2),
+                 (width / 2, height - SLUG - 2)):
         assert all(abs(a - b) <= 2 for a, b in zip(cover.getpixel((x * SCALE, y * SCALE)), PRIMARY))
+    page = PdfReader(path).pages[1]
+    assert b"/Artifact <</Type /Page>> BDC" in page.get_contents().get_data()  # skipped by screen readers
+    assert list(page["/Resources"]["/ColorSpace"]["/CropMarkRegistration"])[:2] == ["/Separation", "/All"]
 
 
 def test_print_shop_on_a4_has_3_mm_of_bleed(project):
     result = run("build", "--print-shop", "--paper", "a4", project=project)
     assert result.exit_code == 0, result.output
     page = PdfReader(project / "out/en/a4/brochure.print-shop.rgb.pdf").pages[0]
-    trim, media = page.trimbox, page.mediabox
+    trim, bleed, media = page.trimbox, page.bleedbox, page.mediabox
     assert abs(float(trim.width) - 595.28) < 0.05 and abs(float(trim.height) - 841.89) < 0.05
-    for inner, outer in ((trim.left, media.left), (trim.bottom, media.bottom)):
+    for inner, outer in ((trim.left, bleed.left), (trim.bottom, bleed.bottom)):
         assert abs(float(inner) - float(outer) - A4_BLEED) < 0.05
-    for inner, outer in ((trim.right, media.right), (trim.top, media.top)):
+    for inner, outer in ((trim.right, bleed.right), (trim.top, bleed.top)):
         assert abs(float(outer) - float(inner) - A4_BLEED) < 0.05
+    assert [float(m) - float(b) for m, b in zip(media, bleed)] == [-SLUG, -SLUG, SLUG, SLUG]
 
 
 def test_print_shop_pads_to_four_with_designed_pages_never_blanks(tmp_path):
@@ -265,7 +294,8 @@ def test_the_leaflet_shows_a_topics_own_leaflet_texts(project):
 
 def test_a_flap_too_full_is_refused_not_cut_off(project):
     topic = project / "handouts/topics/about-patches.en.md"
-    many = "".join(f"  - Call us about thing number {n} that can happen to your skin.\n" for n in range(30))
+    # Too many for the flap, few enough for the handout's own checks (PEMAT: short sections), which run first.
+    many = "".join(f"  - Call us about thing number {n} that can happen to your skin.\n" for n in range(18))
     topic.write_text(topic.read_text().replace("  - A patch gets red or sore.\n", many))
     result = run("build", "--leaflet", project=project)
     assert result.exit_code == 1

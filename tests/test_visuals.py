@@ -34,12 +34,12 @@ def test_trial_chart_is_laid_out_from_the_drug_data():
 
 def test_a_changed_figure_in_the_drug_file_changes_the_chart(project):
     drug = project / "handouts/drugs/testinib.en.yaml"
-    drug.write_text(drug.read_text().replace("this_drug_percent: 30", "this_drug_percent: 64.5"))
+    drug.write_text(drug.read_text().replace("this_drug_percent: 30", "this_drug_percent: 64"))
     result = run("build", "testinib", project=project)
     assert result.exit_code == 0, result.output
     pdf = project / "out/en/letter/testinib.pdf"
-    assert "64.5 in 100" in pdf_text(pdf)
-    assert any("with Testo, 64.5 in 100" in alt for alt in figure_alts(pdf))
+    assert "64 in 100" in pdf_text(pdf)
+    assert any("with Testo, 64 in 100" in alt for alt in figure_alts(pdf))
 
 
 def test_real_handouts_carry_the_visual_aids_with_captions_and_alt_text(real_build):

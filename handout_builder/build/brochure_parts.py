@@ -11,9 +11,10 @@ from concurrent.futures import Future
 
 import pikepdf
 
-from ..editions import BOOKLET
+from ..editions import BOOKLET, PRINT_SHOP
 from ..pdf.imposition import booklet_note, impose_booklet
 from ..pdf.join import anchor_pages, dangling_links, join, open_pdf
+from ..pdf.marks import add_crop_marks
 from ..problems import Elsewhere, Problem, Problems
 from ..render.brochure import BACK, BACK_COVER, CONTENTS, fillers_for, page_numbers, split_parts
 from .part_cache import PartCache
@@ -127,6 +128,8 @@ class BrochureRun:
         if self.problems:
             return Rendered(self.job, None, 0, self.problems, [])
         data = join(joined, self.pdfs[LABELS], labelled, self.work.version)
+        if self.job.edition.variant.has(PRINT_SHOP):
+            data = add_crop_marks(data)  # in a slug beyond the bleed (a booklet is cut to its trim instead)
         if self.press:
             data = self._press_ready(data)
             if data is None:

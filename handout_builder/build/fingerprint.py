@@ -13,7 +13,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from ..content.project import content_file
+from ..content.project import MAX_FILE_BYTES, content_file
 from ..editions import BROCHURE, DRUG, LEAFLET, TOPIC
 from ..render.fonts import font_dir
 from .output import write_atomic
@@ -87,13 +87,18 @@ class Inputs:
 
     def _brochure_plan(self) -> set[str] | None:
         for brand in (self.brand_file, self.folder / "clinic.toml"):
-            try:
-                table = tomllib.loads(self._bytes(brand).decode("utf-8")).get("brochure")
-            except (OSError, ValueError):
-                return None
+            table = self._brand(brand).get("brochure")
             if isinstance(table, dict):
                 return {str(s) for key in ("topics", "drugs") for s in table.get(key) or []}
         return None
+
+    def _brand(self, path: Path) -> dict:
+        """A brand file's tables; {} when it is unreadable, invalid or too big (the content stage says so)."""
+        try:
+            data = self._bytes(path)
+            return tomllib.loads(data.decode("utf-8")) if len(data) <= MAX_FILE_BYTES else {}
+        except (OSError, ValueError):
+            return {}
 
     def _shared_parts(self) -> list:
         """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
@@ -120,11 +125,9 @@ class Inputs:
 
     def _named_by_brand(self, table: str, key: str) -> Path:
         """A file the brand file names (the logo, the press profile); its folder when it names none."""
-        try:
-            fields = tomllib.loads(self._bytes(self.brand_file).decode("utf-8")).get(table, {})
-            return self.brand_file.parent / str(fields.get(key, ""))
-        except (OSError, ValueError, AttributeError):
-            return self.brand_file.parent
+        fields = self._brand(self.brand_file).get(table)
+        name = fields.get(key, "") if isinstance(fields, dict) else ""
+        return self.brand_file.parent / str(name)
 
     def _name(self, path: Path) -> str:
         try:

@@ -1,4 +1,5 @@
-"""Build stage: the incremental build. Load and check every language's content, plan and render every
+"""Build stage: the incremental build. Load every language's content and run on it the checks `check`
+runs (checks/runner.check_build: errors stop the build, warnings are printed), plan and render every
 requested PDF in memory, and only then write them (atomically), the manifest and the catalog. A build with
 any problem, in any language, writes nothing.
 
@@ -10,26 +11,31 @@ One build at a time writes a folder (a lock).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
-from .output import (CATALOG, ManifestEntry, build_lock, entry_for, read_manifest, remove_leftovers,
+from .output import (CATALOG, ManifestEntry, build_lock, catalog_page, entry_for, read_manifest, remove_leftovers,
                      remove_leftovers_if_idle, retract, update_manifest, write_atomic)
 from .plan import Settings, outputs
+from .recover import recover_manifest
 
 
 def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
           langs: list[str] | tuple[str, ...] = (SOURCE_LANGUAGE,), paper: str = DEFAULT_PAPER, variants: list[Variant] | tuple[Variant, ...] = (Variant(),),
           brand_file: Path | None = None, out_dir: Path | None = None, html_dir: Path | None = None,
           settings: Settings = Settings(), force: bool = False, jobs: int | None = None,
-          log: Callable[[str], None] = print) -> list[ManifestEntry]:
+          log: Callable[[str], None] = print, warn: Callable[[str], None] | None = None,
+          today: date | None = None) -> list[ManifestEntry]:
     """Build the named handouts (or every handout and the brochure) in every language and variant asked
     for, into `out_dir` (default: the project's out/); return their manifest entries.
 
     Outputs whose fingerprint is unchanged and whose file is intact are kept, unless `force`; keeping the
     HTML (`html_dir`) renders everything asked for. `jobs` processes render (default: one per core).
+    A build that renders anything first runs the content checks, with reviews aged against `today`
+    (default: today); their warnings go to `warn` (default: `log`).
     """
     out_dir = out_dir or root / "out"
     slugs = list(slugs)
@@ -42,7 +48,7 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
             log(f"up to date: {len(kept)} PDF{'s' if len(kept) != 1 else ''} in {out_dir}")
             return kept
     return _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings,
-                  force or html_dir is not None, jobs, log)
+                  force or html_dir is not None, jobs, log, warn or log, today or date.today())
 
 
 def up_to_date(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
@@ -62,8 +68,9 @@ def up_to_date(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
 def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, list[Edition]], out_dir: Path,
                settings: Settings) -> list[ManifestEntry] | None:
     """The manifest entries of every wanted output if all are up to date, judged from raw files only
-    (nothing parsed, WeasyPrint not imported); None if anything needs the full build."""
-    if not slugs and not (out_dir / CATALOG).is_file():
+    (nothing parsed, WeasyPrint not imported); None if anything needs the full build (which writes the
+    catalog pages too, if one is missing)."""
+    if not all((out_dir / page).is_file() for page in {CATALOG, *map(catalog_page, inputs)}):
         return None
     record = Record(out_dir)
     paths = set()
@@ -82,10 +89,10 @@ def _all_fresh(inputs: dict[str, Inputs], slugs: list[str], editions: dict[str, 
 
 
 def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, settings, force, processes,
-           log) -> list[ManifestEntry]:
+           log, warn, today) -> list[ManifestEntry]:
+    from ..checks.runner import check_build
     from ..content.library import load_library
     from ..pdf.engine import asset_roots, check_stylesheets, make_fetcher
-    from ..render.renderer import Renderer
     from .part_cache import PartCache
     from .plan import plan
 
@@ -100,16 +107,21 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             continue
         jobs += plan(library, slugs, paper, list(variants), problems, settings.include_drafts)
     problems.raise_if_any()
+    # What `check` finds stops the build too (an untranslated template string, a section at grade 17).
+    check_build(root, brand_file, libraries, today, problems)
+    problems.raise_if_any()
+    for warning in problems.warnings:
+        warn(str(warning))
+    problems.items = []
 
     first = next(iter(libraries.values()))
     stylesheets = check_stylesheets(root, make_fetcher(asset_roots(root, first.clinic.brand_file), []), problems)
-    # Loading each language's translations: an untranslated string stops the build here.
-    renderers = {lang: Renderer(library, problems) for lang, library in libraries.items()}
     problems.raise_if_any()
 
     # Only a build with no problem creates the output folder; from here on it is this build's alone.
     with build_lock(out_dir):
         remove_leftovers(out_dir)
+        recover_manifest(root, out_dir, warn)
         record = Record(out_dir)
         fingerprints = {job.path: _fingerprint(inputs, settings, job) for job in jobs}
         listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
@@ -150,8 +162,8 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
         entries = update_manifest(out_dir, written)
         log(f"wrote {out_dir / 'manifest.json'}")
         record.save(built)  # last: an output counts as fresh only once everything about it is on disk
-        if not slugs:
-            _write_catalog(renderers[first.lang], out_dir, entries, problems, log)
+        # Every build rewrites the catalog, from the whole manifest: a one-handout build (or `print`) too.
+        _write_catalog(first, out_dir, entries, problems, log)
         wanted = {job.path for job in jobs}
         return [e for e in entries if e.path in wanted]
 
@@ -213,10 +225,11 @@ def render_all(libraries: dict, work: list, html_dir: Path | None, settings: Set
     return [results[i] for i in range(len(work))]
 
 
-def _write_catalog(renderer, out_dir: Path, entries: list[ManifestEntry], problems: Problems, log) -> None:
-    """The front desk's out/index.html, from every PDF in the manifest."""
+def _write_catalog(library, out_dir: Path, entries: list[ManifestEntry], problems: Problems, log) -> None:
+    """The front desk's out/index.html (and each other language's page), from every PDF in the manifest."""
     from .catalog import write_catalog
 
-    index = write_catalog(renderer, out_dir, entries)
+    pages = write_catalog(library, out_dir, entries, problems)
     problems.raise_if_any("the PDFs were written, the catalog was not")
-    log(f"wrote {index}")
+    for page in pages:
+        log(f"wrote {page}")

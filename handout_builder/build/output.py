@@ -11,9 +11,16 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..editions import SOURCE_LANGUAGE
+
 MANIFEST = "manifest.json"
-CATALOG = "index.html"  # the front desk's page (catalog.py)
+CATALOG = "index.html"  # the front desk's page (catalog.py), in English; each other language's beside it
 LOCK = ".build.lock"
+
+
+def catalog_page(lang: str) -> str:
+    """The catalog page of a language: index.html for English, index.es.html for Spanish."""
+    return CATALOG if lang == SOURCE_LANGUAGE else CATALOG.replace(".html", f".{lang}.html")
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,16 @@ def overdue_message(handout: Handout, today: date) -> str | None:
             f"due every {review.review_every_months} months, so by {age.due_on.isoformat()}")
 
 
+def future_message(handout: Handout, today: date) -> str | None:
+    """A review cannot have happened after today: the date would print ("Reviewed January 2030") and no
+    overdue warning would come for years."""
+    reviewed_on = handout.review.reviewed_on
+    if reviewed_on <= today:
+        return None
+    return (f"reviewed_on {reviewed_on.isoformat()} is in the future (today is {today.isoformat()}): give the "
+            "day the review was done")
+
+
 def list_handouts(library: Library, today: date) -> list[dict]:
     """Every handout with its title and review: what `make-handouts list` prints (and --json gives)."""
     return [dict(slug=h.slug, kind=h.kind, title=h.title, lang=h.lang,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..editions import PAPERS
+from ..editions import PAPERS, SOURCE_LANGUAGE
 from ..model import Library
 from ..problems import BuildFailed, Problems
 from ..render.brochure import brochure_html
@@ -22,7 +22,7 @@ from .counting import HandoutReading, Score, failures, report_lines, score_failu
 from .leaflet import colour_problems, read_leaflet
 from .pemat import Sheet, score
 from .reading import read_library
-from .review import overdue_message
+from .review import future_message, overdue_message
 from .safety import check_page
 from .statements import read_page
 
@@ -100,7 +100,9 @@ def check_library(library: Library, today: date, strict: bool = False, problems:
         for item in sheet.failures:
             problems.add(handout.path, item.line, f"PEMAT item {item.number} ({item.name}) fails: {item.note}",
                          code="pemat")
-        if message := overdue_message(handout, today):
+        if message := future_message(handout, today):
+            problems.add(handout.path, handout.lines.get("reviewed_on"), message, code="review-date")
+        elif message := overdue_message(handout, today):
             problems.add(handout.path, handout.lines.get("reviewed_on"), message, code="review-overdue",
                          severity="error" if strict else "warning")
     if library.brochure is not None:
@@ -164,3 +166,29 @@ def check_project(root: Path, brand_file: Path | None, langs: list[str], today: 
     if len(reports) > 1:
         check_parity({report.library.lang: report.library for report in reports}, problems)
     return CheckResult(reports, problems)
+
+
+def check_build(root: Path, brand_file: Path | None, libraries: dict[str, Library], today: date,
+                problems: Problems) -> None:
+    """What `build` checks before it renders: every check `check` runs on each language built (overdue
+    reviews are warnings), and that each translation matches the source language, which is loaded to
+    compare with when only translations are built (a Spanish edition must not fall behind the English)."""
+    from ..content.library import load_library
+    from ..content.project import languages
+    from .parity import check_missing, check_parity
+
+    for library in libraries.values():
+        check_library(library, today, problems=problems)
+    translations = [lang for lang in libraries if lang != SOURCE_LANGUAGE]
+    if not translations or SOURCE_LANGUAGE not in languages(root):
+        return
+    compared = {SOURCE_LANGUAGE: libraries.get(SOURCE_LANGUAGE)}
+    if compared[SOURCE_LANGUAGE] is None:
+        try:
+            compared[SOURCE_LANGUAGE] = load_library(root, brand_file, SOURCE_LANGUAGE)
+        except BuildFailed as failure:
+            problems.items.extend(failure.problems)
+            return
+    compared.update((lang, libraries[lang]) for lang in translations)
+    check_missing(root, list(compared), problems)
+    check_parity(compared, problems)

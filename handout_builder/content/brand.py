@@ -20,9 +20,11 @@ PROFILE_TYPES = (".icc", ".icm")
 TABLES = ("clinic", "colors", "brochure", "smtp", "print")
 
 
-def read_brand_file(path: Path, problems: Problems) -> tuple[Clinic | None, Fields | None]:
-    """Read the clinic and colours; return the brochure table's reader too (it may be absent)."""
-    text = read_text(path, problems, "brand file")
+def read_brand_file(path: Path, problems: Problems, within: Path | None = None
+                    ) -> tuple[Clinic | None, Fields | None]:
+    """Read the clinic and colours; return the brochure table's reader too (it may be absent). `within`:
+    the folder the file must really be in (the project's brand file is not a link to one elsewhere)."""
+    text = read_text(path, problems, "brand file", within)
     if text is None:
         return None, None
     try:

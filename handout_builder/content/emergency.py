@@ -25,7 +25,7 @@ def read_emergency_risks(path: Path, prose: ProseReader, problems: Problems) -> 
     only needs one once a handout names a risk)."""
     if not path.exists():
         return None
-    text = read_text(path, problems)
+    text = read_text(path, problems, within=path.parent)  # in handouts/, not a link to elsewhere
     data = None if text is None else parse_yaml(text, path, problems)
     if data is None:
         return {}

@@ -12,18 +12,29 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import SafeConstructor
+from yaml.parser import Parser
+from yaml.reader import Reader
+from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from ..problems import Problems
+from .project import MAX_FILE_BYTES
 
 
-# Far above any real handout (the largest is about 15 KB): a pasted book or a runaway file is refused
-# before the parsers spend minutes on it.
-MAX_FILE_BYTES = 512 * 1024
 
-
-def read_text(path: Path, problems: Problems, what: str = "file") -> str | None:
-    """A content or brand file's text; None (with the problem reported) when it is missing, too big or not
-    UTF-8. A leading byte-order mark, which some editors write, is dropped."""
+def read_text(path: Path, problems: Problems, what: str = "file", within: Path | None = None) -> str | None:
+    """A content or brand file's text; None (with the problem reported) when it is missing, too big, not
+    UTF-8, or (given `within`, the folder it belongs in) a link to a file outside that folder: a link
+    would publish, or echo in messages, a file from anywhere on the disk. A leading byte-order mark,
+    which some editors write, is dropped."""
+    if within is not None:
+        target = path.resolve()
+        if not target.is_relative_to(within.resolve()):
+            problems.add(path, None, f"{what} is a link to {target}, outside {problems.display(within)}/: "
+                         "content files must be in the project, not linked from elsewhere", code="link")
+            return None
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -44,6 +55,11 @@ def read_text(path: Path, problems: Problems, what: str = "file") -> str | None:
         problems.add(path, None, f"not UTF-8 text (byte 0x{data[error.start]:02x} at line {line}){hint}: "
                      "save it as UTF-8", code="encoding")
         return None
+    if "\0" in text:  # valid UTF-8, but no text file holds NUL: UTF-16 without its byte-order mark
+        line = text[:text.index("\0")].count("\n") + 1
+        problems.add(path, None, f"not UTF-8 text (a NUL byte at line {line}; it looks like UTF-16): "
+                     "save it as UTF-8", code="encoding")
+        return None
     return text.removeprefix("\ufeff")
 
 
@@ -59,14 +75,63 @@ class LocatedList(list):
     lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, keeping line numbers and refusing duplicate keys. Its error messages say
-    what was found where ("expected ',' or ']', but got ':'"); libyaml's do not."""
+class ImpossibleDate(str):
+    """A value written as a date that no calendar has (2026-02-30, 2026-13-01): PyYAML raises ValueError
+    for it, so it is kept as text, and the field that reads it says what is wrong, at its line."""
+
+    reason: str = ""
 
 
-class _FastLineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The same on libyaml's parser, when PyYAML has it: ten times faster. A file it refuses is parsed
-    again by _LineLoader, for the clearer message."""
+class _NoAliasComposer(Composer):
+    """Composes the document, refusing anchors (&name) and aliases (*name): content files never need
+    them, and nested aliases expand a few hundred bytes into gigabytes ("billion laughs"). Refused here,
+    before any value is built."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise ComposerError(None, None, f"alias '*{event.anchor}' is not allowed: content files write "
+                                "every value out (no anchors or aliases)", event.start_mark)
+        if getattr(event, "anchor", None) is not None:
+            raise ComposerError(None, None, f"anchor '&{event.anchor}' is not allowed: content files write "
+                                "every value out (no anchors or aliases)", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _LineLoader(Reader, Scanner, Parser, _NoAliasComposer, SafeConstructor, Resolver):
+    """PyYAML's safe loader, keeping line numbers and refusing duplicate keys, anchors and aliases. Its
+    error messages say what was found where ("expected ',' or ']', but got ':'"); libyaml's do not."""
+
+    def __init__(self, stream):
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        _NoAliasComposer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = None
+
+if CParser is not None:
+    class _FastLineLoader(CParser, _NoAliasComposer, SafeConstructor, Resolver):
+        """The same on libyaml's parser, when PyYAML has it: ten times faster. The document is composed by
+        _NoAliasComposer, not libyaml, so that anchors are refused here too. A file it refuses is parsed
+        again by _LineLoader, for the clearer message."""
+
+        # CParser composes in C; these make it compose through the Python composer above instead.
+        check_node, get_node, get_single_node = Composer.check_node, Composer.get_node, Composer.get_single_node
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            _NoAliasComposer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+else:
+    _FastLineLoader = _LineLoader
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDict:
@@ -75,6 +140,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDi
     result.line, result.lines = node.start_mark.line + 1, {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):  # `? [a, b]` or `? {a: b}`: valid YAML, but no field name
+            raise yaml.MarkedYAMLError(problem=f"a field name must be a word, found {_kind(key)}",
+                                       problem_mark=key_node.start_mark)
         if key in result:
             raise yaml.MarkedYAMLError(problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark)
         result[key] = loader.construct_object(value_node, deep=True)
@@ -88,9 +156,19 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Located
     return result
 
 
-for _loader in (_LineLoader, _FastLineLoader):
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode):
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as error:
+        value = ImpossibleDate(node.value)
+        value.reason = str(error)
+        return value
+
+
+for _loader in {_LineLoader, _FastLineLoader}:
     _loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
     _loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def parse_yaml(text: str, path: Path, problems: Problems, line_offset: int = 0) -> Any:
@@ -237,6 +315,10 @@ class Fields:
         value = self._get(key, True, "a date, YYYY-MM-DD")
         if value is None:
             return date.min
+        if isinstance(value, ImpossibleDate):
+            self.report(key, f"'{key}' is {value}, a day that does not exist ({value.reason}): give a real "
+                        "date, YYYY-MM-DD")
+            return date.min
         if not isinstance(value, date):
             self.report(key, f"'{key}' must be a date written YYYY-MM-DD, found {value!r}")
             return date.min
@@ -251,7 +333,8 @@ class Fields:
             return choices[0]
         return value
 
-    def texts(self, key: str, required: bool = True, minimum: int = 1) -> list[tuple[str, int | None]]:
+    def texts(self, key: str, required: bool = True, minimum: int = 1,
+              maximum: int | None = None) -> list[tuple[str, int | None]]:
         """A list of text items, each with its own line."""
         value = self._get(key, required, "a list")
         if value is None:
@@ -261,6 +344,8 @@ class Fields:
             return []
         if len(value) < minimum:
             self.report(key, f"'{key}' needs at least {minimum} item{'s' if minimum > 1 else ''}")
+        if maximum is not None and len(value) > maximum:
+            self.report(key, f"'{key}' has {len(value)} items; at most {maximum}")
         lines = getattr(value, "lines", [self.line_of(key)] * len(value))
         items = []
         for item, line in zip(value, lines):

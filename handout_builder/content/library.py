@@ -36,10 +36,13 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
         return handout_emergency(fields, risks, risks_path)
 
     default_brand = handouts / "clinic.toml"
-    clinic, brochure_table = read_brand_file(brand_file or default_brand, problems)
+    # A brand file given with --brand may be kept anywhere (its logo must be beside it); the project's
+    # own must really be in handouts/, like every content file.
+    clinic, brochure_table = read_brand_file(brand_file or default_brand, problems,
+                                             within=None if brand_file else handouts)
     if brochure_table is None and brand_file is not None:
         # A brand file from elsewhere need not repeat the brochure order: the project's applies.
-        _, brochure_table = read_brand_file(default_brand, Problems(root))
+        _, brochure_table = read_brand_file(default_brand, Problems(root), within=handouts)
     if brochure_table is None and clinic is not None:
         problems.add(brand_file or default_brand, None, "missing table [brochure] (title, topics, drugs)",
                      code="schema")
@@ -47,12 +50,12 @@ def load_library(root: Path, brand_file: Path | None = None, lang: str = "en") -
     # A file that does not parse maps to None: its syntax error is reported, and nothing else about it.
     topics = {}
     for path, slug in _content_files(handouts / "topics", "md", lang, problems):
-        topics[slug] = _read_topic(path, slug, lang, prose, problems, emergency)
+        topics[slug] = _read_topic(path, slug, lang, prose, problems, emergency, handouts)
     drugs = {}
     for path, slug in _content_files(handouts / "drugs", "yaml", lang, problems):
         if slug in topics:
             problems.add(path, None, f"slug '{slug}' is used by a topic too; slugs must be unique", code="slug")
-        drugs[slug] = _read_drug(path, slug, lang, prose, problems, emergency)
+        drugs[slug] = _read_drug(path, slug, lang, prose, problems, emergency, handouts)
 
     brochure = None
     if brochure_table is not None and clinic is not None:
@@ -84,7 +87,7 @@ def _content_files(folder: Path, ext: str, lang: str, problems: Problems):
 
 
 def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
-    data = _read_yaml_file(path, problems)
+    data = _read_yaml_file(path, problems, path.parent)
     if data is None:
         return {}
     top = Fields(data, path, problems)
@@ -107,15 +110,16 @@ def _read_sources(path: Path, problems: Problems) -> dict[str, Source]:
 
 
 def _read_glossary(path: Path, problems: Problems) -> dict[str, str]:
-    data = _read_yaml_file(path, problems)
+    data = _read_yaml_file(path, problems, path.parent)
     if data is None:
         return {}
     top = Fields(data, path, problems)
     return {str(term): top.text(term) for term in list(top.data)}
 
 
-def _read_yaml_file(path: Path, problems: Problems):
-    text = read_text(path, problems)
+def _read_yaml_file(path: Path, problems: Problems, handouts: Path):
+    """A YAML content file, which must really be in `handouts` (not a link to a file elsewhere)."""
+    text = read_text(path, problems, within=handouts)
     return None if text is None else parse_yaml(text, path, problems)
 
 
@@ -125,9 +129,18 @@ def _review(fields: Fields) -> Review:
                   draft=fields.boolean("draft", required=False))
 
 
-def _inline_list(fields: Fields, key: str, prose: ProseReader, minimum: int = 1, required: bool = True):
+# A reader keeps only a few points in mind: the box that opens each handout holds 2 to 5 (the authors' guide).
+KEY_POINTS = (2, 5)
+
+
+def _inline_list(fields: Fields, key: str, prose: ProseReader, minimum: int = 1, required: bool = True,
+                 maximum: int | None = None):
     return tuple(prose.inline(text, fields.path, line)
-                 for text, line in fields.texts(key, required=required, minimum=minimum))
+                 for text, line in fields.texts(key, required=required, minimum=minimum, maximum=maximum))
+
+
+def _key_points(fields: Fields, prose: ProseReader):
+    return _inline_list(fields, "key_points", prose, minimum=KEY_POINTS[0], maximum=KEY_POINTS[1])
 
 
 def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...]:
@@ -140,8 +153,8 @@ def _check_source_ids(fields: Fields, key: str, sources: dict) -> tuple[str, ...
 
 
 def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
-                emergency: Callable[[Fields], Emergency | None]) -> Topic | None:
-    text = read_text(path, problems)
+                emergency: Callable[[Fields], Emergency | None], handouts: Path) -> Topic | None:
+    text = read_text(path, problems, within=handouts)
     if text is None:
         return None
     lines = text.split("\n")
@@ -159,7 +172,7 @@ def _read_topic(path: Path, slug: str, lang: str, prose: ProseReader, problems: 
         slug=slug, lang=lang, path=path,
         title=fields.text("title"),
         summary=prose.inline(fields.text("summary"), path, fields.line_of("summary")),
-        key_points=_inline_list(fields, "key_points", prose, minimum=2),
+        key_points=_key_points(fields, prose),
         what_you_can_do=_inline_list(fields, "what_you_can_do", prose),
         call_us_if=_inline_list(fields, "call_us_if", prose),
         sections=prose.sections(body, path, body_line, slug),
@@ -215,8 +228,8 @@ def _require_stated_boxed_warning(fields: Fields, warning: Fields) -> None:
 
 
 def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: Problems,
-               emergency: Callable[[Fields], Emergency | None]) -> Drug | None:
-    data = _read_yaml_file(path, problems)
+               emergency: Callable[[Fields], Emergency | None], handouts: Path) -> Drug | None:
+    data = _read_yaml_file(path, problems, handouts)
     if data is None:
         return None
     fields = Fields(data, path, problems, line=None if isinstance(data, dict) else 1)
@@ -263,7 +276,7 @@ def _read_drug(path: Path, slug: str, lang: str, prose: ProseReader, problems: P
         drug_class=drug_class, route=fields.choice("route", ROUTES),
         form=fields.text("form"), schedule=fields.text("schedule"),
         targets=tuple(t for t, _ in targets),
-        summary=inline("summary"), key_points=_inline_list(fields, "key_points", prose, minimum=2),
+        summary=inline("summary"), key_points=_key_points(fields, prose),
         what_it_is=paragraphs("what_it_is"),
         status_us=_status(status, "US", prose, sources), status_eu=_status(status, "EU", prose, sources),
         other_uses=paragraphs("other_uses"),

@@ -14,6 +14,9 @@ from ..problems import BuildFailed, Problem
 
 PROJECT_FOLDERS = ("handouts", "templates", "styles")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# Far above any real handout (the largest is about 15 KB): a pasted book or a runaway file is refused
+# before the parsers spend minutes on it (content/fields.py, and the no-change build's look at the brand file).
+MAX_FILE_BYTES = 512 * 1024
 CONTENT_FILE = re.compile(r"^(?P<slug>[^.]+)\.(?P<lang>[a-z]{2})\.(?P<ext>md|yaml)$")
 
 

@@ -33,16 +33,20 @@ def translations(root: Path, lang: str, problems: Problems) -> NullTranslations:
         problems.add(path, None, f"no translation catalog for '{lang}': the templates' headings and labels "
                      "cannot be translated", code="translation")
         return NullTranslations()
-    return _compiled(path, path.stat().st_mtime_ns, problems)
+    from ..content.fields import read_text
+
+    text = read_text(path, problems, "translation catalog")  # size-limited UTF-8, as every content file
+    if text is None:
+        return NullTranslations()
+    return _compiled(path, text, problems)
 
 
 @cache
-def _load(path: Path, mtime_ns: int) -> tuple[Translations, tuple[tuple[int | None, str], ...]]:
+def _load(text: str) -> tuple[Translations, tuple[tuple[int | None, str], ...]]:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    with path.open("rb") as po:
-        catalog = read_po(po)
+    catalog = read_po(io.StringIO(text))
     untranslated = tuple((message.lineno, message.id) for message in catalog
                          if message.id and (not message.string or message.fuzzy))
     compiled = io.BytesIO()
@@ -51,8 +55,8 @@ def _load(path: Path, mtime_ns: int) -> tuple[Translations, tuple[tuple[int | No
     return Translations(compiled), untranslated
 
 
-def _compiled(path: Path, mtime_ns: int, problems: Problems) -> Translations:
-    compiled, untranslated = _load(path, mtime_ns)
+def _compiled(path: Path, text: str, problems: Problems) -> Translations:
+    compiled, untranslated = _load(text)
     for line, message_id in untranslated:
         # An untranslated string would print in English in the middle of a Spanish handout.
         shown = message_id if isinstance(message_id, str) else message_id[0]
