@@ -265,33 +265,29 @@ def launch(p):
 
 
 @needs_chromium
-def test_a_spanish_catalog_page_shows_no_english_string_in_chromium(bilingual_build, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_a_spanish_catalog_page_shows_no_english_string_in_chromium(bilingual_build, tmp_path, chromium):
     pairs = catalog_strings()
     english = english_only_pieces(pairs)
     assert {"Find a handout", "Topics", "Drugs", "Brochure", "English", "Letter", "large print", "page", "pages",
             "PDFs match", "No handout matches your search"} <= english
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 900})
-            page.goto((bilingual_build / "index.es.html").as_uri())
-            shown = [page.evaluate(VISIBLE_TEXT)]
-            search = page.get_by_label("Buscar una hoja informativa")
-            search.press_sequentially("testo")
-            assert page.get_by_role("status").inner_text() == "4 de 12 PDF coinciden"
-            shown.append(page.evaluate(VISIBLE_TEXT))
-            search.press_sequentially("xyz")
-            assert page.get_by_text("Ninguna hoja informativa coincide con su búsqueda.").is_visible()
-            shown.append(page.evaluate(VISIBLE_TEXT))
-            search.press("Escape")
-            assert page.get_by_role("status").inner_text() == "12 PDF"
-            page.screenshot(path=str(tmp_path / "catalog-es.png"), full_page=True)
-            page.goto((bilingual_build / "index.html").as_uri())
-            on_the_english_page = page.evaluate(VISIBLE_TEXT)  # the same look finds them there
-        finally:
-            browser.close()
+    page = chromium.new_page(viewport={"width": 1000, "height": 900})  # the session's one browser
+    try:
+        page.goto((bilingual_build / "index.es.html").as_uri())
+        shown = [page.evaluate(VISIBLE_TEXT)]
+        search = page.get_by_label("Buscar una hoja informativa")
+        search.press_sequentially("testo")
+        assert page.get_by_role("status").inner_text() == "4 de 12 PDF coinciden"
+        shown.append(page.evaluate(VISIBLE_TEXT))
+        search.press_sequentially("xyz")
+        assert page.get_by_text("Ninguna hoja informativa coincide con su búsqueda.").is_visible()
+        shown.append(page.evaluate(VISIBLE_TEXT))
+        search.press("Escape")
+        assert page.get_by_role("status").inner_text() == "12 PDF"
+        page.screenshot(path=str(tmp_path / "catalog-es.png"), full_page=True)
+        page.goto((bilingual_build / "index.html").as_uri())
+        on_the_english_page = page.evaluate(VISIBLE_TEXT)  # the same look finds them there
+    finally:
+        page.close()
     text = "\n".join(shown)
     assert "Temas" in text and "Inglés · Carta" in text and "Letra grande" in text
 
@@ -307,22 +303,18 @@ SEARCHES = {"spanish": "es/", "español": "es/", "espanol": "es/", "large print"
 
 
 @needs_chromium
-def test_search_matches_language_and_edition_words_in_both_languages(bilingual_build):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
+def test_search_matches_language_and_edition_words_in_both_languages(bilingual_build, chromium):
+    for name in ("index.html", "index.es.html"):
+        page = chromium.new_page()
         try:
-            for name in ("index.html", "index.es.html"):
-                page = browser.new_page()
-                page.goto((bilingual_build / name).as_uri())
-                search = page.get_by_role("searchbox")
-                for words, paths in SEARCHES.items():
-                    search.fill("")
-                    search.press_sequentially(words)
-                    shown = page.locator(".edition:visible a").evaluate_all(
-                        "links => links.map(a => a.getAttribute('href'))")
-                    assert len(shown) == (4 if paths == "testinib" else 6), (name, words, shown)
-                    assert all(paths in href for href in shown), (name, words, shown)
+            page.goto((bilingual_build / name).as_uri())
+            search = page.get_by_role("searchbox")
+            for words, paths in SEARCHES.items():
+                search.fill("")
+                search.press_sequentially(words)
+                shown = page.locator(".edition:visible a").evaluate_all(
+                    "links => links.map(a => a.getAttribute('href'))")
+                assert len(shown) == (4 if paths == "testinib" else 6), (name, words, shown)
+                assert all(paths in href for href in shown), (name, words, shown)
         finally:
-            browser.close()
+            page.close()

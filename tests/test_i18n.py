@@ -259,3 +259,18 @@ def test_a_bad_spanish_file_stops_an_all_languages_build_before_anything_is_writ
     assert f"{ES_DRUG}:5: error: 'route' must be one of: topical, oral; found 'nasal' [schema]" in result.stderr
     assert result.stderr.strip().endswith("1 problem in 1 file; nothing was built.")
     assert not (project / "out").exists()  # not even the English PDFs
+
+
+def test_each_string_has_one_entry_and_one_spanish_word_for_a_handout():
+    """A msgid twice in the catalog: one translation silently wins (the app's 'Find a handout' hid the
+    catalog's). And a handout is an 'hoja informativa' everywhere, the brochure a 'folleto'."""
+    po = (REPO / "locales/es/LC_MESSAGES/messages.po").read_text(encoding="utf-8")
+    ids = re.findall(r'^msgid "(.+)"$', po, flags=re.MULTILINE)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    checked = 0
+    for msgid, msgstr in catalog_pairs(printed_only=False):
+        english, spanish = " ".join(msgid) if isinstance(msgid, tuple) else msgid, str(msgstr)
+        if re.search(r"\bhandouts?\b", english.replace("make-handouts", ""), re.IGNORECASE):
+            checked += 1
+            assert "folleto" not in spanish.lower() or "brochure" in english, (msgid, msgstr)
+    assert checked > 20  # the app's pages, the catalog and the handouts
