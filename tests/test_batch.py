@@ -225,6 +225,11 @@ def test_a_200_row_csv_with_10_bad_rows_builds_190_pdfs_and_names_the_10_by_row(
     for line, (_, message) in BAD_200.items():
         assert any(r.startswith(f"{csv_path}:{line}: error: {message}") for r in reported), line
     assert "built 190 of 200 rows into" in result.output and "; 10 rows failed" in result.output
+    # Off a terminal, progress is a line each time another 100 rows are done (rows finish a run at a time,
+    # so the count passes 100 rather than lands on it), and one at the end.
+    progress = [line for line in result.stderr.splitlines() if line.startswith("rendered ")]
+    assert len(progress) == 2 and progress[1] == "rendered 190 of 190 rows", progress
+    assert 100 <= int(progress[0].split()[1]) < 100 + 16 and progress[0].endswith(" of 190 rows")
     assert "Patient" not in result.output + result.stderr  # rows are named by number only
     assert sorted(p.name for p in out.iterdir()) == sorted(good)
     for name, line in good.items():
@@ -402,3 +407,119 @@ def test_email_names_files_by_a_chosen_column_too(project, tmp_path):
     result = run("email", str(csv_path), "--out", str(out), "--name-column", "visit", project=project)
     assert result.exit_code == 0, result.output + result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.eml", "V-1001-testinib.pdf"]
+
+
+# --- the file itself: columns, separators (issue 15 item 2) ---------------------------------------------
+
+def test_a_repeated_column_is_refused_naming_it_and_nothing_is_built(project, tmp_path):
+    """With two patient columns the last one won: another row's name on the sheet, and no word said."""
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,patient\n"
+                        "testinib,Ana Perez,,,,en,letter,Maria Lopez\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("batch", str(csv_path), "--out", str(out), project=project)
+    assert result.exit_code == 1
+    assert (f"{csv_path}:1: error: column 'patient' appears twice; keep one (with two, the PDF would print one "
+            "and silently drop the other) [csv]") in result.stderr
+    assert "Maria" not in result.output + result.stderr and "Ana" not in result.output + result.stderr
+    assert not out.exists()
+
+
+def test_a_column_repeated_three_times_is_named_once(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,plan,next_visit,lang,paper,plan\n", encoding="utf-8")
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 1
+    assert [line for line in result.stderr.splitlines() if "appears" in line] == [
+        f"{csv_path}:1: error: column 'plan' appears 3 times; keep one (with two, the PDF would print one and "
+        "silently drop the other) [csv]"]
+
+
+@pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_csv_saved_with_another_separator_says_so(project, tmp_path, separator, name):
+    """A spreadsheet set to a European locale saves 'CSV' with semicolons."""
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text(separator.join(["slug", "patient", "prescriber", "plan", "next_visit", "lang", "paper"])
+                        + "\n" + separator.join(["testinib", "Ann Lee", "", "", "", "en", "letter"]) + "\n",
+                        encoding="utf-8")
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{csv_path}:1: error: the columns are separated by {name}, not commas: save the file as 'CSV UTF-8 "
+        "(comma delimited)', or export it with ',' as the separator [csv]")
+    assert "missing column" not in result.stderr  # one message that says what is wrong, not eight
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_csv_that_is_not_utf8_names_the_line(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    lines = ["slug,patient,prescriber,plan,next_visit,lang,paper"] + ["testinib,Ann Lee,,,,en,letter"] * 3000
+    csv_path.write_bytes("\n".join(lines).encode() + b"\ntestinib,Jos\xe9 Ruiz,,,,en,letter\n")  # Latin-1
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 1
+    assert (f"{csv_path}:3002: error: the CSV is not UTF-8 text: save it as 'CSV UTF-8' [encoding]"
+            in result.stderr)
+    assert not (tmp_path / "o").exists()  # found before a row is rendered
+
+
+def test_a_field_too_long_for_the_csv_reader_is_a_message_not_a_traceback(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper\n"
+                        f'testinib,Ann Lee,,"{"x" * 200_000}",,en,letter\n', encoding="utf-8")
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 1
+    assert f"{csv_path}:2: error: the CSV cannot be read here: field larger than field limit" in result.stderr
+
+
+# --- long files: streamed, bounded (issue 15 item 10) ------------------------------------------------------
+
+def test_rows_go_out_in_runs_as_they_are_read_holding_a_bounded_number():
+    from types import SimpleNamespace
+
+    from handout_builder.deliver.batch import RUN_LENGTH, runs
+
+    read = []
+
+    def rows(count):
+        for n in range(count):
+            read.append(n)
+            yield SimpleNamespace(n=n, request=SimpleNamespace(layout_key=("slug", n % 50)))
+
+    work = runs(rows(100_000), held=300)
+    first = next(work)
+    assert len(read) < 400  # the first run went before the file was read to its end
+    held_most = 0
+    for run in work:
+        assert len({row.request.layout_key for row in run}) == 1 and len(run) <= RUN_LENGTH
+        held_most = max(held_most, len(read) - run[-1].n)
+    assert held_most <= 301 + RUN_LENGTH
+    assert len(read) == 100_000
+
+
+def test_a_batch_gives_the_pool_a_few_runs_at_a_time(project, tmp_path, monkeypatch):
+    """The rows read ahead and the PDFs waiting to be written stay bounded however long the file: every
+    run was submitted at once, and every PDF kept to the end (10,000 rows took 1.3 GB)."""
+    import handout_builder.build.pool as pool
+    from handout_builder.deliver import batch
+
+    monkeypatch.setattr(batch, "RUN_LENGTH", 2)
+    submitted, done, most = [0], [0], [0]
+    submit = pool.Pool.submit
+
+    def counted(self, method, *requests):
+        submitted[0] += len(requests[0])
+        most[0] = max(most[0], submitted[0] - done[0])  # rows given to the pool and not yet written
+        return submit(self, method, *requests)
+
+    def progress(rows_done, total):
+        done[0] = rows_done - 1  # the first row renders in this process, before the pool
+
+    monkeypatch.setattr(pool.Pool, "submit", counted)
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", f"Patient Number{n}", "", "", "", "en", "letter", "", ""]
+                         for n in range(41)])
+    report = batch.run_batch(project, csv_path, tmp_path / "o", jobs=2, progress=progress)
+    assert not report.failed and report.lines[0] == f"built 41 of 41 rows into {tmp_path / 'o'}"
+    assert len(list((tmp_path / "o").iterdir())) == 41
+    assert submitted[0] == 40
+    assert most[0] <= batch.RUNS_PER_PROCESS * 2 * batch.RUN_LENGTH

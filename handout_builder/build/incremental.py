@@ -139,29 +139,38 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             log(str(warning))
 
         # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
+        before = read_manifest(out_dir)
         retract(out_dir, {job.path for job in stale})
         written, built = [], {}
-        for result in rendered:
-            job, data, pages = result.job, result.pdf, result.pages
-            for key, part in result.parts.items():  # the brochure's freshly laid-out parts, for next time
-                cache.put(key, part)
-            write_atomic(out_dir / job.path, data)
-            log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
-            edition = job.edition
-            entry = entry_for(data, slug=job.slug, kind=job.kind, lang=edition.lang, paper=edition.paper,
-                              variant=edition.variant.name, path=job.path, title=job.title,
-                              reviewed_on=job.reviewed_on, pages=pages)
-            written.append(entry)
-            built[job.path] = (fingerprints[job.path], entry.sha256)
-        if len(stale) < len(jobs):
-            kept = len(jobs) - len(stale)
-            log(f"up to date: {kept} more PDF{'s' if kept != 1 else ''}")
-        for result in rendered:
-            if result.part_keys:
-                cache.keep(result.job.path, result.part_keys)
-        entries = update_manifest(out_dir, written)
-        log(f"wrote {out_dir / 'manifest.json'}")
-        record.save(built)  # last: an output counts as fresh only once everything about it is on disk
+        try:
+            for result in rendered:
+                job, data, pages = result.job, result.pdf, result.pages
+                for key, part in result.parts.items():  # the brochure's freshly laid-out parts, for next time
+                    cache.put(key, part)
+                write_atomic(out_dir / job.path, data)
+                log(f"wrote {out_dir / job.path} ({pages} page{'s' if pages != 1 else ''})")
+                edition = job.edition
+                entry = entry_for(data, slug=job.slug, kind=job.kind, lang=edition.lang, paper=edition.paper,
+                                  variant=edition.variant.name, path=job.path, title=job.title,
+                                  reviewed_on=job.reviewed_on, pages=pages)
+                written.append(entry)
+                built[job.path] = (fingerprints[job.path], entry.sha256)
+            if len(stale) < len(jobs):
+                kept = len(jobs) - len(stale)
+                log(f"up to date: {kept} more PDF{'s' if kept != 1 else ''}")
+            for result in rendered:
+                if result.part_keys:
+                    cache.keep(result.job.path, result.part_keys)
+            entries = update_manifest(out_dir, written)
+            log(f"wrote {out_dir / 'manifest.json'}")
+            record.save(built)  # last: an output counts as fresh only once everything about it is on disk
+        except BuildFailed as failure:  # a full disk: the files not yet replaced are the old ones, listed again
+            try:
+                update_manifest(out_dir, written, earlier=before)
+            except BuildFailed:
+                pass  # the retracted manifest stays: every entry in it still describes its file
+            raise BuildFailed(failure.problems, f"the build stopped: {len(written)} of {len(stale)} PDFs were "
+                              "written, each complete; the others are as they were") from None
         # Every build rewrites the catalog, from the whole manifest: a one-handout build (or `print`) too.
         _write_catalog(first, out_dir, entries, problems, log)
         wanted = {job.path for job in jobs}
@@ -229,7 +238,11 @@ def _write_catalog(library, out_dir: Path, entries: list[ManifestEntry], problem
     """The front desk's out/index.html (and each other language's page), from every PDF in the manifest."""
     from .catalog import write_catalog
 
-    pages = write_catalog(library, out_dir, entries, problems)
+    pages = []
+    try:
+        pages = write_catalog(library, out_dir, entries, problems)
+    except BuildFailed as failure:  # a page that cannot be written (a full disk)
+        problems.items += failure.problems
     problems.raise_if_any("the PDFs were written, the catalog was not")
     for page in pages:
         log(f"wrote {page}")

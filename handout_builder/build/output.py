@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..editions import SOURCE_LANGUAGE
+from ..problems import BuildFailed, Problem
 
 MANIFEST = "manifest.json"
 CATALOG = "index.html"  # the front desk's page (catalog.py), in English; each other language's beside it
@@ -41,19 +42,42 @@ class ManifestEntry:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it into place: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write to a temporary file beside `path`, then rename it into place: never a half-written file.
+    A file that cannot be written (a read-only folder, a full disk) is BuildFailed, naming it; the file
+    that was there before is untouched."""
+    temp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
+    except BaseException as error:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise cannot_write(path, error) from None
         raise
+
+
+def cannot_write(path: Path, error: OSError) -> BuildFailed:
+    """The user's problem with a file or folder the tool must write: `path: error: cannot write: ...`."""
+    return BuildFailed([Problem(str(path), None, f"cannot write here: {error.strerror or error}", "write")],
+                       "nothing was written")
+
+
+def check_writable(folder: Path) -> None:
+    """Make `folder` if needed and write a scratch file in it: BuildFailed now, naming the folder, rather
+    than after the work that was to go there."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise cannot_write(folder, error) from None
 
 
 def entry_for(data: bytes, **fields) -> ManifestEntry:
@@ -68,10 +92,13 @@ def read_manifest(out_dir: Path) -> list[ManifestEntry]:
         return []  # a missing or foreign manifest is rebuilt from this build's outputs
 
 
-def update_manifest(out_dir: Path, written: list[ManifestEntry]) -> list[ManifestEntry]:
-    """Merge this build's entries into the manifest, keeping earlier entries whose files still exist."""
+def update_manifest(out_dir: Path, written: list[ManifestEntry], earlier: list[ManifestEntry] | None = None
+                    ) -> list[ManifestEntry]:
+    """Merge this build's entries into the manifest, keeping earlier entries whose files still exist
+    (`earlier`: the entries to keep from, by default the manifest on disk)."""
     new_paths = {e.path for e in written}
-    kept = [e for e in read_manifest(out_dir) if e.path not in new_paths and (out_dir / e.path).is_file()]
+    earlier = read_manifest(out_dir) if earlier is None else earlier
+    kept = [e for e in earlier if e.path not in new_paths and (out_dir / e.path).is_file()]
     entries = sorted([*kept, *written], key=lambda e: e.path)
     _write_manifest(out_dir, entries)
     return entries
@@ -89,9 +116,13 @@ def build_lock(out_dir: Path):
     import fcntl
 
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with open(out_dir / LOCK, "a+b") as handle:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK, "a+b")
+    except OSError as error:  # a read-only folder
+        raise cannot_write(out_dir, error) from None
+    try:
+        with handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # the kernel drops it if the build is killed
             try:
                 yield

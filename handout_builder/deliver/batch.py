@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
-from concurrent.futures import as_completed
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..build.output import write_atomic
+from ..build.output import check_writable, write_atomic
 from ..problems import BuildFailed, Problem, Problems
 from .mail import SmtpSettings, compose, send, write_draft
 from .patient import Request, check_request
@@ -46,26 +47,29 @@ class Row:
 
 @dataclass
 class BatchPlan:
-    """The rows to build, and the rows refused with their problems."""
+    """A checked CSV: its problems and counts. The rows themselves are read again from the file when they
+    are built (`rows`), so a batch holds a few rows at a time, however long the file."""
 
     csv_path: Path
-    rows: list[Row]
-    problems: list[Problem]
-    total: int
+    problems: list[Problem]  # the refused rows', by line
+    total: int  # rows in the file
+    good: int  # rows that passed the checks
     personalizer: Personalizer
+    need_email: bool
+    today: date
+    name_column: str | None
 
-
-@dataclass
-class BatchResult:
-    built: list[tuple[Row, Path]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    failed_lines: set[int] = field(default_factory=set)
+    def rows(self) -> Iterator[Row]:
+        """The rows that passed the checks, in file order, streamed from the file."""
+        for row, _ in _checked_rows(self):
+            if row is not None:
+                yield row
 
 
 def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_email: bool = False,
                today: date | None = None, name_column: str | None = None) -> BatchPlan:
-    """Read and check every row. A problem with the file itself (not found, missing columns) is
-    BuildFailed; a problem with one row only refuses that row.
+    """Read and check every row. A problem with the file itself (not found, not UTF-8, missing or repeated
+    columns) is BuildFailed; a problem with one row only refuses that row.
 
     `name_column` names files by an extra column the clinic chooses (e.g. a visit number) instead of by
     row number; the patient's columns are refused: no patient name in a file name.
@@ -76,90 +80,162 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
                                    + ("patient data" if name_column not in ("slug", "lang", "paper")
                                       else "a value many rows share"), "option", in_file=False)],
                           "nothing was built")
-    personalizer = Personalizer(root, brand_file)
-    today = today or date.today()
+    plan = BatchPlan(csv_path, [], 0, 0, Personalizer(root, brand_file), need_email, today or date.today(),
+                     name_column)
     problems = Problems()
-    where = str(csv_path)
+    for row, messages in _checked_rows(plan):
+        plan.total += 1
+        plan.good += row is not None
+        for line, message in messages:
+            problems.add(str(csv_path), line, message, code="csv-row")
+    plan.problems = problems.items
+    return plan
+
+
+def _checked_rows(plan: BatchPlan) -> Iterator[tuple[Row | None, list[tuple[int, str]]]]:
+    """Each row of the CSV, streamed: the checked Row (None if refused) and its problems by line. The
+    file's own problems (unreadable, not UTF-8, bad columns) are BuildFailed."""
+    where = str(plan.csv_path)
+
+    def file_problem(line: int | None, message: str, code: str = "csv") -> BuildFailed:
+        return BuildFailed([Problem(where, line, message, code)], "nothing was built")
+
     try:
-        text = csv_path.read_text(encoding="utf-8-sig")  # Excel writes a byte-order mark
+        handle = plan.csv_path.open(encoding="utf-8-sig", newline="")  # Excel writes a byte-order mark
     except FileNotFoundError:
-        raise BuildFailed([Problem(where, None, "CSV file not found", "missing-file")], "nothing was built") from None
-    except UnicodeDecodeError:
-        raise BuildFailed([Problem(where, None, "the CSV is not UTF-8 text: save it as 'CSV UTF-8'", "encoding")],
-                          "nothing was built") from None
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    header = reader.fieldnames or []
+        raise file_problem(None, "CSV file not found", "missing-file") from None
+    except OSError as error:
+        raise file_problem(None, f"the CSV cannot be read: {error.strerror}", "missing-file") from None
+    reader = csv.reader(handle)
+    with handle:
+        try:
+            header = next(reader, [])
+            _check_header(where, header, plan.name_column)
+            label_lines: dict[str, int] = {}
+            line = reader.line_num + 1
+            for fields in reader:
+                yield _check_row(plan, dict(zip(header, fields)), len(fields) > len(header), line, label_lines)
+                line = reader.line_num + 1  # a quoted field may span lines: the next row starts after this one
+        except UnicodeDecodeError:
+            raise file_problem(_undecodable_line(plan.csv_path), "the CSV is not UTF-8 text: save it as "
+                               "'CSV UTF-8'", "encoding") from None
+        except csv.Error as error:  # e.g. a field longer than the csv module reads (128 kB)
+            raise file_problem(reader.line_num, f"the CSV cannot be read here: {error}") from None
+
+
+def _undecodable_line(path: Path) -> int | None:
+    """The first line that is not UTF-8 (the reader decodes ahead of the row it is on)."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _check_header(where: str, header: list[str], name_column: str | None) -> None:
+    """Every required column, no unknown one, none twice; a file saved with another separator is named
+    as such (a spreadsheet set to another locale saves 'CSV' with semicolons)."""
+    known = COLUMNS + OPTIONAL_COLUMNS + ((name_column,) if name_column else ())
+    problems = Problems()
+    for separator, name in SEPARATORS.items():
+        if len(header) == 1 and sum(c in known for c in header[0].split(separator)) >= 2:
+            problems.add(where, 1, f"the columns are separated by {name}, not commas: save the file as "
+                         "'CSV UTF-8 (comma delimited)', or export it with ',' as the separator", code="csv")
+            problems.raise_if_any()
+    for column in dict.fromkeys(c for c in header if header.count(c) > 1):
+        times = header.count(column)
+        problems.add(where, 1, f"column '{column}' appears {'twice' if times == 2 else f'{times} times'}; "
+                     "keep one (with two, the PDF would print one and silently drop the other)", code="csv")
     missing = [c for c in COLUMNS + ((name_column,) if name_column else ()) if c not in header]
-    unknown = [c for c in header if c not in COLUMNS + OPTIONAL_COLUMNS and c != name_column]
-    if missing or unknown:
-        for message in ([f"missing column '{c}'" for c in missing]
-                        + [f"unknown column '{c}'" for c in unknown]):
-            problems.add(where, 1, message + f" (columns: {', '.join(COLUMNS + OPTIONAL_COLUMNS)})", code="csv")
-        problems.raise_if_any()
+    unknown = dict.fromkeys(c for c in header if c not in known)
+    for message in [f"missing column '{c}'" for c in missing] + [f"unknown column '{c}'" for c in unknown]:
+        problems.add(where, 1, message + f" (columns: {', '.join(COLUMNS + OPTIONAL_COLUMNS)})", code="csv")
+    problems.raise_if_any()
 
-    rows: list[Row] = []
-    label_lines: dict[str, int] = {}
-    total = 0
-    line = reader.line_num + 1
-    for record in reader:
-        total += 1
-        row_problems: list[str] = []
 
-        def report(field: str, message: str) -> None:
-            row_problems.append(message)
+SEPARATORS = {";": "semicolons", "\t": "tabs"}
 
-        if None in record:
-            report("", "more fields than columns: check the quoting")
-        request = check_request(record, personalizer.slugs, personalizer.langs, today, report)
-        email = (record.get("email") or "").strip() or None
-        if email is not None and not EMAIL.match(email):
-            report("email", "email is not an email address")
-        elif email is None and need_email:
-            report("email", "email is empty: it is needed to send the handout")
-        label = (record.get(name_column) or "").strip() if name_column else None
-        if name_column:
-            if not FILE_LABEL.match(label):
-                report(name_column, f"{name_column} cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'")
-            elif request and len(request.personal.patient) > 1 and (
-                    request.personal.patient.casefold().replace(" ", "") in label.casefold()):
-                report(name_column, f"{name_column} contains the patient's name: it would be in the file name")
-            elif label.casefold() in label_lines:  # case-insensitive file systems
-                report(name_column, f"{name_column} repeats line {label_lines[label.casefold()]}: file names "
-                       "must differ")
-            else:
-                label_lines[label.casefold()] = line
-        if row_problems or request is None:
-            for message in row_problems:
-                problems.add(where, line, message, code="csv-row")
+
+def _check_row(plan: BatchPlan, record: dict[str, str], too_many_fields: bool, line: int,
+               label_lines: dict[str, int]) -> tuple[Row | None, list[tuple[int, str]]]:
+    """One row, checked by the patient-field validator and the batch's own rules (email, file label)."""
+    row_problems: list[str] = []
+
+    def report(field: str, message: str) -> None:
+        row_problems.append(message)
+
+    if too_many_fields:
+        report("", "more fields than columns: check the quoting")
+    personalizer, name_column = plan.personalizer, plan.name_column
+    request = check_request(record, personalizer.slugs, personalizer.langs, plan.today, report)
+    email = (record.get("email") or "").strip() or None
+    if email is not None and not EMAIL.match(email):
+        report("email", "email is not an email address")
+    elif email is None and plan.need_email:
+        report("email", "email is empty: it is needed to send the handout")
+    label = (record.get(name_column) or "").strip() if name_column else None
+    if name_column:
+        if not FILE_LABEL.match(label):
+            report(name_column, f"{name_column} cannot name a file: use 1 to 64 letters, digits, '.', '_' or '-'")
+        elif request and len(request.personal.patient) > 1 and (
+                request.personal.patient.casefold().replace(" ", "") in label.casefold()):
+            report(name_column, f"{name_column} contains the patient's name: it would be in the file name")
+        elif label.casefold() in label_lines:  # case-insensitive file systems
+            report(name_column, f"{name_column} repeats line {label_lines[label.casefold()]}: file names "
+                   "must differ")
         else:
-            rows.append(Row(line, request, email, label))
-        line = reader.line_num + 1  # a quoted field may span lines: the next row starts after this one
-    return BatchPlan(csv_path, rows, problems.items, total, personalizer)
+            label_lines[label.casefold()] = line
+    if row_problems or request is None:
+        return None, [(line, message) for message in row_problems]
+    return Row(line, request, email, label), []
 
 
 # Rows are rendered in runs of the same handout edition, so that a process lays each handout out once and
 # puts a plan sheet in front of it for every row of the run. Short runs keep the progress bar moving and
 # both cores busy to the end.
 RUN_LENGTH = 16
+# Rows held back while runs fill: the most a batch keeps in memory whatever the file's length (a few MB).
+ROWS_HELD = 2000
+# Runs given to the pool and not yet written, per process: enough to keep every process busy, few enough
+# that the PDFs waiting to be written stay a few MB.
+RUNS_PER_PROCESS = 2
 
 
-def runs(rows: list[Row]) -> list[list[Row]]:
-    """The rows grouped by the handout edition they need, in runs of at most RUN_LENGTH rows."""
-    grouped: dict[tuple, list[Row]] = {}
+def runs(rows: Iterable[Row], held: int = ROWS_HELD) -> Iterator[list[Row]]:
+    """The rows grouped by the handout edition they need, in runs of at most RUN_LENGTH rows, streamed:
+    a run goes as soon as it is full, or (the fullest one) when `held` rows are waiting."""
+    groups: dict[tuple, list[Row]] = {}
+    waiting = 0
     for row in rows:
-        grouped.setdefault(row.request.layout_key, []).append(row)
-    return [group[start:start + RUN_LENGTH] for group in grouped.values()
-            for start in range(0, len(group), RUN_LENGTH)]
+        group = groups.setdefault(row.request.layout_key, [])
+        group.append(row)
+        waiting += 1
+        if len(group) == RUN_LENGTH or waiting > held:
+            key = row.request.layout_key if len(group) == RUN_LENGTH else max(groups, key=lambda k: len(groups[k]))
+            run = groups.pop(key)
+            waiting -= len(run)
+            yield run
+    yield from groups.values()
+
+
+@dataclass
+class BatchResult:
+    built: list[int] = field(default_factory=list)  # the lines of the rows written, in the order written
+    encrypted: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    failed_lines: set[int] = field(default_factory=set)
 
 
 def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
                 on_done: Callable[[int], None] = lambda n: None) -> BatchResult:
     """Render every checked row on the pool (`jobs` processes, default every core) and write each PDF as
-    it comes."""
+    it comes, holding a few runs at a time. A file that cannot be written (a full disk) stops the batch:
+    BuildFailed, the PDFs written before it complete and kept."""
     from ..build.pool import Pool, close_at_exit, cores
 
     result = BatchResult(problems=list(plan.problems), failed_lines={p.line for p in plan.problems})
-    work = runs(plan.rows)
     personalizer = plan.personalizer
 
     def finished(run: list[Row], rendered: list[tuple[bytes | None, list[Problem]]]) -> None:
@@ -168,10 +244,14 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
                 result.failed_lines.add(row.line)
                 result.problems += [Problem(str(plan.csv_path), row.line, f"{p.path}: {p.message}", p.code)
                                     for p in problems]
-            else:
-                path = out_dir / f"{row.stem}.pdf"
-                write_atomic(path, data)
-                result.built.append((row, path))
+                continue
+            try:
+                write_atomic(out_dir / f"{row.stem}.pdf", data)
+            except BuildFailed as failure:
+                raise BuildFailed(failure.problems, f"the batch stopped: {len(result.built)} PDFs were written "
+                                  f"into {out_dir} before it, each complete; no email was sent") from None
+            result.built.append(row.line)
+            result.encrypted += bool(row.request.password)
         on_done(len(run))
 
     def in_worker() -> Personalizer:
@@ -183,21 +263,28 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
                       if personalizer.assets.font_config._folder != inherited else None)
         return personalizer
 
-    processes = min(jobs or cores(), len(work)) or 1
+    work = runs(plan.rows())
+    processes = min(jobs or cores(), -(-plan.good // RUN_LENGTH)) or 1
     try:
         with Pool(in_worker, processes, here=personalizer) as pool:
-            if processes > 1 and work:
+            first = next(work, None)
+            if processes > 1 and first:
                 # The first row renders here: fonts and text shaping warm up once, before the workers
                 # fork (they inherit its handout's layout too); the rest of its run goes to the workers.
-                (first, *rest), *work = work
-                finished([first], personalizer.render_rows([first.request]))
-                work = [rest, *work] if rest else work
-            futures = {pool.submit("render_rows", [row.request for row in run]): run for run in work}
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+                finished(first[:1], personalizer.render_rows([first[0].request]))
+                first = first[1:]
+            work = itertools.chain([first] if first else [], work)
+            in_flight: dict = {}
+            for run in itertools.chain(work, [None]):
+                if run is not None:
+                    in_flight[pool.submit("render_rows", [row.request for row in run])] = run
+                # Hold at most RUNS_PER_PROCESS runs a process; after the last one, wait for them all.
+                while in_flight and (run is None or len(in_flight) >= RUNS_PER_PROCESS * processes):
+                    done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        finished(in_flight.pop(future), future.result())
     finally:
         personalizer.close()  # forked workers shared its font folder; nothing is left in /tmp
-    result.built.sort(key=lambda item: item[0].line)
     result.problems.sort(key=lambda p: (p.line or 0, p.message))
     return result
 
@@ -208,25 +295,30 @@ class Delivery:
     drafts: list[Path] = field(default_factory=list)
 
 
-def deliver(plan: BatchPlan, result: BatchResult, settings: SmtpSettings) -> Delivery:
+def deliver(plan: BatchPlan, result: BatchResult, out_dir: Path, settings: SmtpSettings) -> Delivery:
     """Email each built PDF whose row has an address: through SMTP if a host is set, else as .eml drafts
-    beside the PDFs. Problems join the result's, by row."""
+    beside the PDFs. Problems join the result's, by row. The rows are read from the file again and each
+    message made as it is sent, so a long batch holds one attachment at a time."""
     delivery = Delivery()
-    messages = []
-    for row, path in result.built:
-        if row.email:
-            library = plan.personalizer.renderer(row.request.lang).library
-            message = compose(library.root, library.clinic, library.handout(row.request.slug),
-                              row.request.personal.prescriber, row.email, settings.sender,
-                              path.read_bytes(), encrypted=bool(row.request.password), lang=row.request.lang)
-            messages.append((row, path, message))
+    built = set(result.built)
+
+    def messages() -> Iterator[tuple[Row, Path, object]]:
+        for row in plan.rows():
+            if row.email and row.line in built:
+                path = out_dir / f"{row.stem}.pdf"
+                library = plan.personalizer.renderer(row.request.lang).library
+                yield row, path, compose(library.root, library.clinic, library.handout(row.request.slug),
+                                         row.request.personal.prescriber, row.email, settings.sender,
+                                         path.read_bytes(), encrypted=bool(row.request.password),
+                                         lang=row.request.lang)
+
     if settings.host:
         problems = Problems()
-        delivery.sent = send(settings, [(row.line, m) for row, _, m in messages], str(plan.csv_path), problems)
+        delivery.sent = send(settings, ((row.line, m) for row, _, m in messages()), str(plan.csv_path), problems)
         result.problems += problems.items
         result.failed_lines |= {p.line for p in problems.items if p.line}
     else:
-        for row, path, message in messages:
+        for row, path, message in messages():
             draft = path.with_suffix(".eml")
             write_draft(draft, message)
             delivery.drafts.append(draft)
@@ -249,26 +341,28 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
               send_email: bool = False, smtp: dict | None = None, name_column: str | None = None,
               progress: Callable[[int, int], None] = lambda done, total: None) -> BatchReport:
     """`batch` and `email`: check every row, render the good ones into `out_dir`, and email them (or write
-    .eml drafts) when `send_email`. BuildFailed for a problem with the file or the mail settings as a
-    whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
+    .eml drafts) when `send_email`. BuildFailed for a problem with the file, the output folder or the mail
+    settings as a whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
     from .mail import smtp_settings
 
     plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None
+    if plan.good:
+        check_writable(out_dir)  # before the first row renders, not after
     done = 0
 
     def rows_done(count: int) -> None:
         nonlocal done
         done += count
-        progress(done, len(plan.rows))
+        progress(done, plan.good)
 
     result = build_batch(plan, out_dir, jobs, on_done=rows_done)
-    delivery = deliver(plan, result, settings) if send_email else None
-    encrypted = sum(1 for row, _ in result.built if row.request.password)
-    lines = [f"built {len(result.built)} of {plan.total} rows into {out_dir}"
+    delivery = deliver(plan, result, out_dir, settings) if send_email else None
+    built = len(result.built)
+    lines = [f"built {built} of {plan.total} rows into {out_dir}"
              + (f"; {len(result.failed_lines)} rows failed" if result.failed_lines else "")]
-    if result.built:
-        lines.append(f"encrypted (AES-256): {encrypted}; not encrypted (no password): {len(result.built) - encrypted}")
+    if built:
+        lines.append(f"encrypted (AES-256): {result.encrypted}; not encrypted (no password): {built - result.encrypted}")
     if delivery is not None:
         lines.append(f"sent {len(delivery.sent)} emails through {settings.host}" if settings.host else
                      f"no SMTP server configured: wrote {len(delivery.drafts)} .eml drafts to {out_dir}")
@@ -276,14 +370,18 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
 
 
 def progress_on(stream) -> Callable[[int, int], None]:
-    """Rows rendered so far, on `stream`: one updating line on a terminal, else a line every 100 rows (a
-    log or a scheduled job still sees the batch moving)."""
+    """Rows rendered so far, on `stream`: one updating line on a terminal, else a line each time another
+    100 rows are done, and at the end (a log or a scheduled job still sees the batch moving). Rows finish
+    a run at a time, so the count passes a hundred rather than lands on it."""
     terminal = stream.isatty()
+    hundreds_shown = 0
 
     def show(done: int, total: int) -> None:
+        nonlocal hundreds_shown
         if terminal:
             stream.write(f"\rrendered {done} of {total} rows" + ("\n" if done == total else ""))
-        elif done == total or done // 100 > (done - 1) // 100:
+        elif done == total or done // 100 > hundreds_shown:
             stream.write(f"rendered {done} of {total} rows\n")
+        hundreds_shown = done // 100
         stream.flush()
     return show
