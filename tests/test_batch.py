@@ -82,6 +82,20 @@ def test_a_quoted_multi_line_plan_keeps_row_numbers_right(project, tmp_path):
     assert "Line one\nLine two" in text
 
 
+def test_blank_lines_are_no_rows_and_keep_row_numbers_right(project, tmp_path):
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper\n\n"
+                        "testinib,Ann Lee,,,,en,letter\n\n\nnosuch,Bo Chan,,,,en,letter\n\n", encoding="utf-8")
+    out = tmp_path / "o"
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "1", project=project)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "rendered 1 of 1 rows",
+        f"{csv_path}:6: error: unknown handout 'nosuch' in 'en' (known: about-patches, testinib) [csv-row]"]
+    assert "built 1 of 2 rows" in result.output
+    assert [p.name for p in out.iterdir()] == ["row-0003-testinib.pdf"]
+
+
 def test_a_csv_with_missing_columns_builds_nothing(project, tmp_path):
     csv_path = tmp_path / "list.csv"
     csv_path.write_text("slug,name\ntestinib,Ann\n")

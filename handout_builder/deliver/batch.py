@@ -114,7 +114,9 @@ def _checked_rows(plan: BatchPlan) -> Iterator[tuple[Row | None, list[tuple[int,
             label_lines: dict[str, int] = {}
             line = reader.line_num + 1
             for fields in reader:
-                yield _check_row(plan, dict(zip(header, fields)), len(fields) > len(header), line, label_lines)
+                if fields:  # a blank line is no row (a spreadsheet often ends with some)
+                    yield _check_row(plan, dict(zip(header, fields)), len(fields) > len(header), line,
+                                     label_lines)
                 line = reader.line_num + 1  # a quoted field may span lines: the next row starts after this one
         except UnicodeDecodeError:
             raise file_problem(_undecodable_line(plan.csv_path), "the CSV is not UTF-8 text: save it as "
