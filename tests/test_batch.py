@@ -537,3 +537,24 @@ def test_a_batch_gives_the_pool_a_few_runs_at_a_time(project, tmp_path, monkeypa
     assert len(list((tmp_path / "o").iterdir())) == 41
     assert submitted[0] == 40
     assert most[0] <= batch.RUNS_PER_PROCESS * 2 * batch.RUN_LENGTH
+
+
+def test_a_csv_saved_again_while_the_batch_runs_stops_it(project, tmp_path, monkeypatch):
+    """The rows are read again to be built: a file saved in between may not hold the rows checked."""
+    from handout_builder.deliver import batch
+
+    csv_path = tmp_path / "list.csv"
+    csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper\ntestinib,Ann Lee,,,,en,letter\n",
+                        encoding="utf-8")
+    plan_batch = batch.plan_batch
+
+    def then_saved(*args, **kwargs):
+        plan = plan_batch(*args, **kwargs)
+        csv_path.write_text(csv_path.read_text() + "testinib,Bo Chan,,,,xx,letter\n", encoding="utf-8")
+        return plan
+
+    monkeypatch.setattr(batch, "plan_batch", then_saved)
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
+    assert result.exit_code == 1
+    assert f"{csv_path}: error: the CSV changed while the batch ran; run it again [csv]" in result.stderr
+    assert list((tmp_path / "o").iterdir()) == []

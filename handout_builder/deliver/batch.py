@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import re
 import itertools
+import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class BatchPlan:
     need_email: bool
     today: date
     name_column: str | None
+    stamp: tuple | None = None  # the file as it was checked (inode, size, time): it is read again to build
 
     def rows(self) -> Iterator[Row]:
         """The rows that passed the checks, in file order, streamed from the file."""
@@ -106,6 +108,14 @@ def _checked_rows(plan: BatchPlan) -> Iterator[tuple[Row | None, list[tuple[int,
         raise file_problem(None, "CSV file not found", "missing-file") from None
     except OSError as error:
         raise file_problem(None, f"the CSV cannot be read: {error.strerror}", "missing-file") from None
+    status = os.fstat(handle.fileno())
+    stamp = (status.st_ino, status.st_size, status.st_mtime_ns)
+    if plan.stamp is None:
+        plan.stamp = stamp
+    elif stamp != plan.stamp:  # saved again while the batch ran: its rows may not be the ones checked
+        handle.close()
+        raise BuildFailed([Problem(where, None, "the CSV changed while the batch ran; run it again", "csv")],
+                          "the batch stopped")
     reader = csv.reader(handle)
     with handle:
         try:
