@@ -499,15 +499,18 @@ def test_rows_go_out_in_runs_as_they_are_read_holding_a_bounded_number():
             read.append(n)
             yield SimpleNamespace(n=n, request=SimpleNamespace(layout_key=("slug", n % 50)))
 
-    work = runs(rows(100_000), held=300)
+    work = runs(rows(100_000), held=3000, burst=4)
     first = next(work)
-    assert len(read) < 400  # the first run went before the file was read to its end
-    held_most = 0
+    assert len(read) < 3200  # the first run went before the file was read to its end
+    held_most, editions = 0, [first[0].request.layout_key]
     for run in work:
         assert len({row.request.layout_key for row in run}) == 1 and len(run) <= RUN_LENGTH
         held_most = max(held_most, len(read) - run[-1].n)
-    assert held_most <= 301 + RUN_LENGTH
+        editions.append(run[0].request.layout_key)
+    assert held_most <= 3001 + 4 * RUN_LENGTH
     assert len(read) == 100_000
+    # An edition's runs come four in a row: each process gets the edition it has laid out.
+    assert editions[:4] == [editions[0]] * 4 and editions[4:8] == [editions[4]] * 4 != editions[:4]
 
 
 def test_a_batch_gives_the_pool_a_few_runs_at_a_time(project, tmp_path, monkeypatch):

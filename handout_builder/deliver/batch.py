@@ -208,28 +208,37 @@ def _check_row(plan: BatchPlan, record: dict[str, str], too_many_fields: bool, l
 # puts a plan sheet in front of it for every row of the run. Short runs keep the progress bar moving and
 # both cores busy to the end.
 RUN_LENGTH = 16
-# Rows held back while runs fill: the most a batch keeps in memory whatever the file's length (a few MB).
-ROWS_HELD = 2000
 # Runs given to the pool and not yet written, per process: enough to keep every process busy, few enough
 # that the PDFs waiting to be written stay a few MB.
 RUNS_PER_PROCESS = 2
+# Rows held back while runs fill: the most a batch keeps in memory whatever the file's length (a few MB).
+ROWS_HELD = 4000
 
 
-def runs(rows: Iterable[Row], held: int = ROWS_HELD) -> Iterator[list[Row]]:
-    """The rows grouped by the handout edition they need, in runs of at most RUN_LENGTH rows, streamed:
-    a run goes as soon as it is full, or (the fullest one) when `held` rows are waiting."""
+def runs(rows: Iterable[Row], held: int = ROWS_HELD, burst: int = 1) -> Iterator[list[Row]]:
+    """The rows grouped by the handout edition they need, in runs of at most RUN_LENGTH rows, streamed.
+    An edition's runs go `burst` at a time, one after another, once it has rows for them all (or, the
+    fullest edition's, when `held` rows are waiting): every process then gets runs of the edition it laid
+    out last, not a round of more editions than it keeps laid out."""
     groups: dict[tuple, list[Row]] = {}
     waiting = 0
     for row in rows:
         group = groups.setdefault(row.request.layout_key, [])
         group.append(row)
         waiting += 1
-        if len(group) == RUN_LENGTH or waiting > held:
-            key = row.request.layout_key if len(group) == RUN_LENGTH else max(groups, key=lambda k: len(groups[k]))
-            run = groups.pop(key)
-            waiting -= len(run)
-            yield run
-    yield from groups.values()
+        if len(group) == RUN_LENGTH * burst or waiting > held:
+            key = (row.request.layout_key if len(group) == RUN_LENGTH * burst
+                   else max(groups, key=lambda k: len(groups[k])))
+            group = groups.pop(key)
+            waiting -= len(group)
+            yield from _in_runs(group)
+    for group in groups.values():
+        yield from _in_runs(group)
+
+
+def _in_runs(rows: list[Row]) -> Iterator[list[Row]]:
+    for start in range(0, len(rows), RUN_LENGTH):
+        yield rows[start:start + RUN_LENGTH]
 
 
 @dataclass
@@ -275,8 +284,8 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
                       if personalizer.assets.font_config._folder != inherited else None)
         return personalizer
 
-    work = runs(plan.rows())
     processes = min(jobs or cores(), -(-plan.good // RUN_LENGTH)) or 1
+    work = runs(plan.rows(), burst=RUNS_PER_PROCESS * processes)
     try:
         with Pool(in_worker, processes, here=personalizer) as pool:
             first = next(work, None)
