@@ -72,6 +72,9 @@ class BuildFailed(Exception):
         self.action = action
         super().__init__(self.summary())
 
+    def __reduce__(self):  # raised in a pool worker, it is pickled to the parent with its problems
+        return type(self), (self.problems, self.action)
+
     def summary(self) -> str:
         return summary(self.problems, self.action)
 

@@ -199,3 +199,26 @@ def test_build_into_a_read_only_folder_is_a_message(built, monkeypatch, tmp_path
     assert result.exit_code == 1
     assert f"{tmp_path / 'elsewhere/out'}: error: cannot write here: Read-only file system [write]" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+
+class Writer:
+    """A pool worker whose write is refused (a full disk under a worker: the part cache, the kept HTML)."""
+
+    def write(self):
+        from handout_builder.build.output import write_atomic
+
+        write_atomic(Path("/proc/no-such-folder/part.pdf"), b"%PDF-")
+
+
+def test_a_write_refused_in_a_pool_worker_reaches_the_command_as_its_message():
+    """A BuildFailed raised in a worker could not be unpickled in the parent: the pool broke instead."""
+    from handout_builder.build.pool import Pool
+    from handout_builder.problems import BuildFailed
+
+    with Pool(Writer, 2) as pool:
+        with pytest.raises(BuildFailed) as failure:
+            pool.submit("write").result()
+    [problem] = failure.value.problems
+    assert str(problem).startswith("/proc/no-such-folder/part.pdf: error: cannot write here: ")
+    assert failure.value.action == "nothing was written"
