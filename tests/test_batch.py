@@ -433,8 +433,8 @@ def test_a_repeated_column_is_refused_naming_it_and_nothing_is_built(project, tm
     out = tmp_path / "o"
     result = run("batch", str(csv_path), "--out", str(out), project=project)
     assert result.exit_code == 1
-    assert (f"{csv_path}:1: error: column 'patient' appears twice; keep one (with two, the PDF would print one "
-            "and silently drop the other) [csv]") in result.stderr
+    assert (f"{csv_path}:1: error: column 'patient' appears twice; keep one (the PDF would print one of them "
+            "and silently drop the others) [csv]") in result.stderr
     assert "Maria" not in result.output + result.stderr and "Ana" not in result.output + result.stderr
     assert not out.exists()
 
@@ -445,8 +445,8 @@ def test_a_column_repeated_three_times_is_named_once(project, tmp_path):
     result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), project=project)
     assert result.exit_code == 1
     assert [line for line in result.stderr.splitlines() if "appears" in line] == [
-        f"{csv_path}:1: error: column 'plan' appears 3 times; keep one (with two, the PDF would print one and "
-        "silently drop the other) [csv]"]
+        f"{csv_path}:1: error: column 'plan' appears 3 times; keep one (the PDF would print one of them and "
+        "silently drop the others) [csv]"]
 
 
 @pytest.mark.parametrize("separator, name", [(";", "semicolons"), ("\t", "tabs")])

@@ -146,6 +146,9 @@ def _undecodable_line(path: Path) -> int | None:
     return None
 
 
+SEPARATORS = {";": "semicolons", "\t": "tabs"}
+
+
 def _check_header(where: str, header: list[str], name_column: str | None) -> None:
     """Every required column, no unknown one, none twice; a file saved with another separator is named
     as such (a spreadsheet set to another locale saves 'CSV' with semicolons)."""
@@ -159,15 +162,12 @@ def _check_header(where: str, header: list[str], name_column: str | None) -> Non
     for column in dict.fromkeys(c for c in header if header.count(c) > 1):
         times = header.count(column)
         problems.add(where, 1, f"column '{column}' appears {'twice' if times == 2 else f'{times} times'}; "
-                     "keep one (with two, the PDF would print one and silently drop the other)", code="csv")
+                     "keep one (the PDF would print one of them and silently drop the others)", code="csv")
     missing = [c for c in COLUMNS + ((name_column,) if name_column else ()) if c not in header]
     unknown = dict.fromkeys(c for c in header if c not in known)
     for message in [f"missing column '{c}'" for c in missing] + [f"unknown column '{c}'" for c in unknown]:
         problems.add(where, 1, message + f" (columns: {', '.join(COLUMNS + OPTIONAL_COLUMNS)})", code="csv")
     problems.raise_if_any()
-
-
-SEPARATORS = {";": "semicolons", "\t": "tabs"}
 
 
 def _check_row(plan: BatchPlan, record: dict[str, str], too_many_fields: bool, line: int,
