@@ -561,3 +561,32 @@ def test_a_csv_saved_again_while_the_batch_runs_stops_it(project, tmp_path, monk
     assert result.exit_code == 1
     assert f"{csv_path}: error: the CSV changed while the batch ran; run it again [csv]" in result.stderr
     assert list((tmp_path / "o").iterdir()) == []
+
+
+def test_a_long_batch_starts_fresh_workers_every_so_many_rows(project, tmp_path, monkeypatch):
+    """A worker grows with every copy it renders: a long batch's memory stays flat with fresh ones."""
+    import os
+
+    from handout_builder.deliver import batch
+    from handout_builder.deliver.personalize import Personalizer
+
+    monkeypatch.setattr(batch, "RUN_LENGTH", 2)
+    monkeypatch.setattr(batch, "ROWS_PER_WORKER", 4)
+    workers = tmp_path / "workers"
+    render_rows = Personalizer.render_rows
+
+    def noted(self, requests):  # in the forked workers too
+        with workers.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return render_rows(self, requests)
+
+    monkeypatch.setattr(Personalizer, "render_rows", noted)
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", f"Patient Number{n}", "", "", "", "en", "letter", "", ""] for n in range(25)])
+    result = run("batch", str(csv_path), "--out", str(tmp_path / "o"), "--jobs", "2", project=project)
+    assert result.exit_code == 0, result.stderr
+    assert len(list((tmp_path / "o").iterdir())) == 25
+    pids = set(workers.read_text().split()) - {str(os.getpid())}
+    assert len(pids) >= 4  # two workers, then two fresh ones at least
+    text = pdf_text(tmp_path / "o/row-0026-testinib.pdf")
+    assert "Prepared for Patient Number24" in " ".join(text.split())

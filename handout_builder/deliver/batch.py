@@ -211,6 +211,10 @@ RUN_LENGTH = 16
 # Runs given to the pool and not yet written, per process: enough to keep every process busy, few enough
 # that the PDFs waiting to be written stay a few MB.
 RUNS_PER_PROCESS = 2
+# A worker's memory grows by about 55 kB with each copy it renders (in WeasyPrint's layout and writing,
+# measured with the same name on every copy, encrypted or not): after this many rows each, the batch
+# starts fresh workers (each lays out again the few editions it renders, a few seconds' work).
+ROWS_PER_WORKER = 1500
 # Rows held back while runs fill: the most a batch keeps in memory whatever the file's length (a few MB).
 ROWS_HELD = 4000
 
@@ -296,14 +300,23 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
                 first = first[1:]
             work = itertools.chain([first] if first else [], work)
             in_flight: dict = {}
+            rendered_by_workers = 0
             for run in itertools.chain(work, [None]):
-                if run is not None:
-                    in_flight[pool.submit("render_rows", [row.request for row in run])] = run
+                if run is not None and rendered_by_workers >= ROWS_PER_WORKER and processes > 1:
+                    drain = True  # fresh workers, forked again from this process, for the next rows
+                else:
+                    drain = run is None
                 # Hold at most RUNS_PER_PROCESS runs a process; after the last one, wait for them all.
-                while in_flight and (run is None or len(in_flight) >= RUNS_PER_PROCESS * processes):
+                while in_flight and (drain or len(in_flight) >= RUNS_PER_PROCESS * processes):
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         finished(in_flight.pop(future), future.result())
+                if run is not None:
+                    if drain:
+                        pool.close()
+                        rendered_by_workers = 0
+                    in_flight[pool.submit("render_rows", [row.request for row in run])] = run
+                    rendered_by_workers += len(run) / processes
     finally:
         personalizer.close()  # forked workers shared its font folder; nothing is left in /tmp
     result.problems.sort(key=lambda p: (p.line or 0, p.message))
