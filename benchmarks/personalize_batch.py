@@ -15,16 +15,17 @@ sampled every 0.1 s over the batch's processes: the parent's RSS, and the sum ov
 workers of their PSS (each page shared after the fork counted once, split between the processes sharing
 it) and of their RSS (shared pages counted in every process).
 
-Measured (issue 15 item 10; real content, --jobs 2, on 2 cores shared with other work at a load of 5 to 11,
-so the wall-clock rate is far below the CPU one):
+Measured (issue 15 item 10; real content, --jobs 2, on 2 cores shared with other work):
     .venv/bin/python benchmarks/personalize_batch.py --project . --rows 1000   (and --rows 5000)
-             rows  parent RSS  all PSS  all RSS  CPU s/handout (ideal on 2 idle cores)
-    before   1000     129 MB    371 MB   466 MB  0.128 (15.6/s)
-    before   5000     315 MB    856 MB   942 MB  0.102 (19.6/s)
-    after    1000      96 MB    326 MB   420 MB  0.125 (16.0/s)
-    after    5000      98 MB    615 MB   708 MB  0.110 (18.2/s)
-The batch's own process is flat in rows (the CSV is streamed, a few runs are in flight, no PDF is kept once
-written); the workers still grow with the copies they render (WeasyPrint's side of personalize.py).
+             rows  parent RSS  all PSS  all RSS  handouts/s (load)  CPU s/handout (ideal on 2 idle cores)
+    before   1000     129 MB    371 MB   466 MB   2.1 (11)          0.128 (15.6/s)
+    before   5000     315 MB    856 MB   942 MB   6.2 (5)           0.102 (19.6/s)
+    after    1000      96 MB    340 MB   420 MB   8.3 (4-5)         0.124 (16.1/s)
+    after    5000      98 MB    458 MB   537 MB  12.3 (0.5-5)       0.104 (19.2/s)
+The batch's own process is flat in rows (the CSV is streamed, a few runs are in flight, no PDF is kept
+once written). A worker grows about 55 kB with each copy it renders (WeasyPrint's side), so the batch
+starts fresh workers every ROWS_PER_WORKER rows: the workers' share tops out there (about 460 MB in all
+from some 3,000 rows on) instead of growing on.
 """
 
 from __future__ import annotations
