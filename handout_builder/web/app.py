@@ -80,6 +80,9 @@ def create_app(settings: Settings) -> Flask:
     keep(app, WORKSHOP, workshop)
     keep(app, JOBS, Jobs(workshop.run))
     catalogs = i18n.catalogs(settings.root)
+    # The app's language picker names each language in itself ("Español" in the English app), so a
+    # reader finds their own; everywhere else a language is named in the reader's language.
+    own_names = {code: catalogs[code].gettext(LANGUAGE_NAMES[code]) for code in LANGUAGES}
     clinic, _ = read_brand_file(settings.brand_file or settings.root / "handouts" / "clinic.toml", Problems())
     keep(app, CLINIC, clinic)
 
@@ -145,7 +148,7 @@ def create_app(settings: Settings) -> Flask:
     @app.context_processor
     def page_context():
         user = g.get("user")
-        return dict(clinic=clinic, user=user, lang=g.get("lang", "en"), languages=LANGUAGE_NAMES,
+        return dict(clinic=clinic, user=user, lang=g.get("lang", "en"), languages=own_names,
                     areas=ROLE_AREAS.get(user.role, ()) if user else (), nav=_navigation(user),
                     app_languages=LANGUAGES)
 
