@@ -102,11 +102,13 @@ class Inputs:
 
     def _shared_parts(self) -> list:
         """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
-        images, fonts, and the code and versions that turn them into PDFs."""
+        images, the language's translations, fonts, and the code and versions that turn them into PDFs."""
         if self._shared is None:
             files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
                      self.folder / "clinic.toml"]
-            for folder in (self.root / "templates", self.root / "styles", self.folder / "images"):
+            # The language's gettext catalog too: the templates' words ("No approval found") are in it.
+            for folder in (self.root / "templates", self.root / "styles", self.folder / "images",
+                           self.root / "locales" / self.lang):
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))
