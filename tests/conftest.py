@@ -3,7 +3,10 @@ the real content in handouts/, and helpers to read the PDFs they produce."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,22 +69,41 @@ def run(*args: str, project: Path | None = None, input: str | None = None):
     return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
 
 
+def built_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder `make` fills once for the whole test run: with pytest-xdist (`make test` runs two workers),
+    the first worker to ask makes it and the others wait for it, so the real content is not built twice.
+    Tests only read it (or copy it first)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers
+    folder, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that failed half-way
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+def _build(*args: str, project: Path) -> None:
+    result = run("build", *args, project=project)
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """The sample clinic built once (letter): its output folder."""
-    folder = make_project(tmp_path_factory.mktemp("sample") / "project")
-    result = run("build", project=folder)
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+    folder = built_once(tmp_path_factory, "sample", lambda folder: _build(project=make_project(folder / "project")))
+    return folder / "project" / "out"
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory) -> Path:
     """The real content in handouts/ built once (letter): its output folder."""
-    out = tmp_path_factory.mktemp("real") / "out"
-    result = run("build", "--out", str(out), project=REPO)
-    assert result.exit_code == 0, result.output
-    return out
+    folder = built_once(tmp_path_factory, "real", lambda folder: _build("--out", str(folder / "out"), project=REPO))
+    return folder / "out"
 
 
 def translation_pairs(lang: str = "es", used_in: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -119,11 +141,11 @@ def press_brand(folder: Path, brand_file: Path, profile: Path, table: str = 'pro
 @pytest.fixture(scope="session")
 def real_press_build(tmp_path_factory, press_profile) -> Path:
     """The real content's print-shop brochure (letter) for a press, built once: its output folder."""
-    folder = tmp_path_factory.mktemp("press")
-    brand = press_brand(folder / "brand", REPO / "handouts/clinic.toml", press_profile)
-    result = run("build", "--print-shop", "--brand", str(brand), "--out", str(folder / "out"), project=REPO)
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+    def make(folder: Path) -> None:
+        brand = press_brand(folder / "brand", REPO / "handouts/clinic.toml", press_profile)
+        _build("--print-shop", "--brand", str(brand), "--out", str(folder / "out"), project=REPO)
+
+    return built_once(tmp_path_factory, "press", make) / "out"
 
 
 def assert_tagged(reader, lang: str = "en") -> None:
