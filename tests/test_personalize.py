@@ -17,7 +17,7 @@ from pypdf.generic import ByteStringObject, DictionaryObject, ArrayObject, Strea
 
 from conftest import pdf_text, run
 from handout_builder.problems import BuildFailed
-from handout_builder.deliver.patient import MAX_NAME, check_request
+from handout_builder.deliver.patient import BIDI_CONTROLS, MAX_NAME, check_request
 from handout_builder.deliver.personalize import Personalizer
 
 PATIENT = "Zelda Quixotic-Farnsworth"
@@ -226,8 +226,10 @@ def test_a_long_unbroken_plan_wraps_inside_the_page(personalizer, tmp_path):
         assert right <= page.get_width() - 0.7 * 72  # inside the right margin
 
 
-# Arbitrary printable Unicode: validation refuses control and unassigned characters, tested above.
-NAMES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+# Arbitrary printable Unicode: validation refuses control, unassigned and bidi control characters, tested
+# above and in test_patient_fields.py.
+NAMES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
+                              exclude_characters="".join(BIDI_CONTROLS)),
                 min_size=1, max_size=30).filter(
     lambda s: any(unicodedata.category(c)[0] in "LNPS" for c in s))
 

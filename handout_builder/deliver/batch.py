@@ -251,8 +251,11 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
     """`batch` and `email`: check every row, render the good ones into `out_dir`, and email them (or write
     .eml drafts) when `send_email`. BuildFailed for a problem with the file or the mail settings as a
     whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
+    from ..build.output import COPIES, output_folder_problem
     from .mail import smtp_settings
 
+    if refused := output_folder_problem(root, out_dir, COPIES):
+        raise BuildFailed([refused])
     plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None
     done = 0

@@ -203,7 +203,7 @@ def personalize(root: Path, values: dict[str, str | None], output: Path, brand_f
                 ) -> Written:
     """One personalised handout from command-line values, written to `output` (atomically); BuildFailed
     names the bad options."""
-    from ..build.output import write_atomic
+    from ..build.output import COPY, output_folder_problem, write_atomic
 
     personalizer = Personalizer(root, brand_file)
     problems = Problems(root)
@@ -213,6 +213,8 @@ def personalize(root: Path, values: dict[str, str | None], output: Path, brand_f
     if request and len(request.personal.patient) > 1 and request.personal.patient.casefold() in str(output).casefold():
         problems.about("--output", "the output file name contains the patient's name: name the file by "
                         "handout (e.g. the slug), so the name stays inside the PDF", code="patient-field")
+    elif request and (refused := output_folder_problem(root, output, COPY)):  # quotes the path: checked above
+        problems.items.append(refused)
     problems.raise_if_any()
     try:
         data, pages = personalizer.render(request)
