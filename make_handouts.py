@@ -254,6 +254,8 @@ BATCH_OPTIONS = (  # batch and email: the CSV, then the mail server (the brand f
     click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the clinic's email]"),
     click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
                  "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column."),
+    click.option("--allow-unencrypted", is_flag=True, help="Email the rows without a password too, unencrypted "
+                 "(without it, each such row is refused by its line)."),
     jobs_option, brand_option)
 
 
@@ -263,11 +265,12 @@ def batch_options(command):
     return command
 
 
-def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, **smtp) -> None:
+def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, allow_unencrypted, **smtp) -> None:
     from handout_builder.deliver.batch import progress_on, run_batch
 
     report = run_batch(_root(ctx), csv_file, out_dir, jobs=jobs, brand_file=brand, send_email=send, smtp=smtp,
-                       name_column=name_column, progress=progress_on(sys.stderr))
+                       name_column=name_column, allow_unencrypted=allow_unencrypted,
+                       progress=progress_on(sys.stderr))
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo("\n".join(report.lines))
