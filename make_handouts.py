@@ -95,7 +95,7 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 @click.pass_context
 def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
           large_print, include_drafts, force, jobs, today):
-    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
+    """Build the named handouts (topic or drug slugs, or brochure), or every handout and the brochure.
 
     --print-shop, --booklet and --leaflet build those outputs instead (together, if several); --large-print
     builds only the large-print edition. Only PDFs whose inputs changed since the last build are rebuilt.
@@ -195,7 +195,7 @@ def list_command(ctx, as_json, brand, lang, today):
 
 
 @cli.command(name="print")
-@click.argument("slug")
+@click.argument("name")
 @lang_option
 @paper_option
 @click.option("--large-print", is_flag=True, help="Print the large-print edition.")
@@ -205,13 +205,19 @@ def list_command(ctx, as_json, brand, lang, today):
 @brand_option
 @out_option
 @click.pass_context
-def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
-    """Print a handout on a CUPS printer, double-sided, building it first if needed."""
+def print_command(ctx, name, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
+    """Print on a CUPS printer, on the edition's paper, building the PDF first if needed.
+
+    NAME is a handout's slug or a drug's brand name (upadacitinib, rinvoq), `brochure`, `leaflet`, or a PDF
+    of the catalog (out/en/letter/upadacitinib.pdf: its path gives the language, paper and edition).
+    Handouts and the brochure print double-sided, flipped on the long edge; the tri-fold leaflet on the
+    short edge, so its back panels are upright.
+    """
     from handout_builder.deliver.printing import print_handout
     from handout_builder.editions import Edition, variants_for
 
     edition = Edition(lang, paper, variants_for(large_print=large_print)[0])
-    click.echo(print_handout(_root(ctx), slug, edition, copies, printer, not single_sided, brand, out_dir,
+    click.echo(print_handout(_root(ctx), name, edition, copies, printer, not single_sided, brand, out_dir,
                              log=click.echo).describe())
 
 

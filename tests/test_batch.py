@@ -123,35 +123,49 @@ def assert_dated_and_identified(message, domain: str) -> None:
     assert re.fullmatch(rf"<[^@<>\s]+@{re.escape(domain)}>", message["Message-ID"]), message["Message-ID"]
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 that accepts one login and keeps what it receives."""
-    from aiosmtpd.controller import Controller
+class Received:
+    """What a test SMTP server was sent: (recipients, content) per message, and whether it came over TLS."""
+
+    def __init__(self):
+        self.messages = []
+        self.tls = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tls.append(session.ssl is not None)
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    """The one login the test servers accept."""
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    class Keep:
-        def __init__(self):
-            self.messages = []
+    return AuthResult(success=isinstance(auth_data, LoginPassword)
+                      and (auth_data.login, auth_data.password) == (b"frontdesk", b"smtp-secret"),
+                      handled=False)  # aiosmtpd answers a refusal with 535 itself
 
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content))
-            return "250 OK"
 
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            b"frontdesk", b"smtp-secret")
-        return AuthResult(success=ok, handled=False)  # aiosmtpd answers a refusal with 535 itself
+def running_smtp_server(**options):
+    """A real SMTP server (aiosmtpd, in a thread) on a free port of 127.0.0.1, for a fixture to yield."""
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            auth_require_tls=False)
+    handler = Received()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     handler.port = port
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that accepts one login (without TLS) and keeps what it receives."""
+    yield from running_smtp_server(authenticator=authenticate, auth_require_tls=False)
 
 
 def test_email_sends_through_smtp_configured_in_the_brand_file(project, tmp_path, smtp_server, monkeypatch):
@@ -250,25 +264,7 @@ def test_the_mail_server_and_login_are_checked_before_any_pdf_is_made(project, t
 @pytest.fixture
 def bare_smtp_server():
     """A real SMTP server on 127.0.0.1 that offers neither STARTTLS nor AUTH (as an old relay does)."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope.content)
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    handler.port = port
-    yield handler
-    controller.stop()
+    yield from running_smtp_server()
 
 
 def test_a_server_without_starttls_or_auth_is_told_in_words(project, tmp_path, bare_smtp_server, monkeypatch):
@@ -293,7 +289,7 @@ def test_a_server_without_starttls_or_auth_is_told_in_words(project, tmp_path, b
 
     result = run("email", str(csv_path), *server, "--no-smtp-starttls", project=project)  # no login: it sends
     assert result.exit_code == 0, result.output + result.stderr
-    [content] = bare_smtp_server.messages
+    [(_, content)] = bare_smtp_server.messages
     assert_dated_and_identified(message_from_bytes(content, policy=default), "sample-skin.example.org")
 
 
@@ -363,8 +359,6 @@ def tls_smtp_server(tmp_path):
     import ipaddress
     import ssl
 
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -387,32 +381,10 @@ def tls_smtp_server(tmp_path):
                                            serialization.NoEncryption()))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-            self.tls = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.tls.append(session.ssl is not None)
-            self.messages.append((envelope.rcpt_tos, envelope.content))
-            return "250 OK"
-
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=isinstance(auth_data, LoginPassword)
-                          and (auth_data.login, auth_data.password) == (b"frontdesk", b"smtp-secret"),
-                          handled=False)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            tls_context=context, require_starttls=True, auth_require_tls=True)
-    controller.start()
-    handler.port, handler.certificate = port, cert_path
-    yield handler
-    controller.stop()
+    for handler in running_smtp_server(authenticator=authenticate, tls_context=context, require_starttls=True,
+                                       auth_require_tls=True):
+        handler.certificate = cert_path
+        yield handler
 
 
 def test_starttls_with_the_servers_own_certificate_sends_encrypted(project, tmp_path, tls_smtp_server,
