@@ -15,7 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import run
-from handout_builder.editions import Edition
+from handout_builder.editions import LARGE_PRINT, Edition, Variant
 from handout_builder.deliver.printing import pdf_for_printing
 
 QUEUE = "handouts-pdf"
@@ -185,26 +185,34 @@ def test_print_puts_the_edition_on_its_own_paper_found_by_brand_name_or_catalog_
     finally:
         printed.unlink()
 
-    result = run("print", "testo", "--lang", "es", "--paper", "a4", "--printer", QUEUE, project=project)
+    # The catalog's path: its folders give language and paper, whatever the options say.
+    result = run("print", "out/es/a4/testinib.pdf", "--paper", "letter", "--printer", QUEUE, project=project)
     assert result.exit_code == 0, result.output
     job = re.search(rf"sent {re.escape(str(project))}/out/es/a4/testinib.pdf to printer {QUEUE}: job (\S+),",
                     result.output)
     assert job, result.output
-    wait_for_job_pdf(folder, job[1], "testinib.pdf", since).unlink()
-    # The catalog's path, from the project folder or as it is: its folders give language and paper.
-    for name in ("out/es/a4/testinib.pdf", str(project / "out/es/a4/testinib.pdf")):
-        result = run("print", name, "--paper", "letter", "--printer", QUEUE, project=project)
-        assert result.exit_code == 0, result.output
-        assert "wrote" not in result.output  # already built and current
-        job = re.search(rf"sent {re.escape(str(project))}/out/es/a4/testinib.pdf to printer {QUEUE}: job (\S+),",
-                        result.output)
-        assert job, result.output
-        assert job_options(cups_server, job[1]) == ("testinib.pdf", "A4", "two-sided-long-edge")
-        printed = wait_for_job_pdf(folder, job[1], "testinib.pdf", since)
-        try:
-            assert page_sizes_pt(printed) == {A4_PT}
-        finally:
-            printed.unlink()
+    assert job_options(cups_server, job[1]) == ("testinib.pdf", "A4", "two-sided-long-edge")
+    printed = wait_for_job_pdf(folder, job[1], "testinib.pdf", since)
+    try:
+        assert page_sizes_pt(printed) == {A4_PT}
+    finally:
+        printed.unlink()
+
+
+def test_print_finds_a_handout_by_brand_or_generic_name_or_catalog_path(project, tmp_path, monkeypatch):
+    from handout_builder.deliver.printing import find_printable
+
+    es_a4, es_a4_large = Edition("es", "a4"), Edition("es", "a4", Variant.of(LARGE_PRINT))
+    for name, edition, found in (
+            ("testo", es_a4, ("testinib", es_a4)),  # as `print opzelura --lang es --paper a4`
+            ("TESTINIB CREAM", Edition(), ("testinib", Edition())),  # the generic name
+            ("about-patches", es_a4, ("about-patches", es_a4)),
+            ("brochure", Edition(), ("brochure", Edition())),
+            ("out/es/a4/testinib.large-print.pdf", Edition(), ("testinib", es_a4_large)),
+            (str(project / "out/en/letter/leaflet.pdf"), es_a4, ("leaflet", Edition()))):
+        assert find_printable(project, name, edition) == found, name
+    monkeypatch.chdir(tmp_path)  # a path from another folder is taken from the project
+    assert find_printable(project, "out/es/a4/testinib.pdf", Edition()) == ("testinib", es_a4)
 
 
 def test_print_names_what_it_cannot_find(project):
