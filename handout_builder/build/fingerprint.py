@@ -57,7 +57,7 @@ class Inputs:
     def handouts(self, slugs: list[str]) -> list[tuple[str, str]] | None:
         """(slug, kind) of every handout, topics first as the content stage orders them; None when only
         the content stage can tell (an unknown slug or an unexpected file name, to report as a problem)."""
-        if self.content is None or any(s not in self.content for s in slugs):
+        if self.content is None or any(s not in self.content and s != BROCHURE for s in slugs):
             return None
         return [(slug, kind) for slug, (kind, _) in self.content.items()]
 

@@ -63,12 +63,14 @@ class BatchResult:
 
 
 def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_email: bool = False,
-               today: date | None = None, name_column: str | None = None) -> BatchPlan:
+               today: date | None = None, name_column: str | None = None,
+               allow_unencrypted: bool = False) -> BatchPlan:
     """Read and check every row. A problem with the file itself (not found, missing columns) is
     BuildFailed; a problem with one row only refuses that row.
 
     `name_column` names files by an extra column the clinic chooses (e.g. a visit number) instead of by
-    row number; the patient's columns are refused: no patient name in a file name.
+    row number; the patient's columns are refused: no patient name in a file name. A row to email
+    without a password is refused unless `allow_unencrypted`.
     """
     if name_column in COLUMNS + OPTIONAL_COLUMNS:
         raise BuildFailed([Problem("--name-column", None, f"'{name_column}': files can be named by an extra "
@@ -116,6 +118,9 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
             report("email", "email is not an email address")
         elif email is None and need_email:
             report("email", "email is empty: it is needed to send the handout")
+        elif need_email and request and not request.password and not allow_unencrypted:
+            report("password", "password is empty: the handout would be emailed unencrypted; give the row a "
+                   "password, or pass --allow-unencrypted to send it so")
         label = (record.get(name_column) or "").strip() if name_column else None
         if name_column:
             if not FILE_LABEL.match(label):
@@ -247,17 +252,25 @@ class BatchReport:
 
 def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = None, brand_file: Path | None = None,
               send_email: bool = False, smtp: dict | None = None, name_column: str | None = None,
+              allow_unencrypted: bool = False,
               progress: Callable[[int, int], None] = lambda done, total: None) -> BatchReport:
     """`batch` and `email`: check every row, render the good ones into `out_dir`, and email them (or write
     .eml drafts) when `send_email`. BuildFailed for a problem with the file or the mail settings as a
     whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
     from ..build.output import COPIES, output_folder_problem
-    from .mail import smtp_settings
+    from .mail import check_server, smtp_settings
 
     if refused := output_folder_problem(root, out_dir, COPIES):
         raise BuildFailed([refused])
-    plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column)
+    plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column,
+                      allow_unencrypted=allow_unencrypted)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None
+    if settings and settings.host:
+        try:
+            check_server(settings)  # before any rendering: a wrong password is not found 10,000 rows later
+        except BuildFailed:
+            plan.personalizer.close()  # its font folder: no row will render
+            raise
     done = 0
 
     def rows_done(count: int) -> None:
