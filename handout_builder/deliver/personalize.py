@@ -16,24 +16,34 @@ from ..build.plan import Settings
 from ..content.library import load_library
 from ..content.project import languages
 from ..editions import PAPERS, Edition
-from ..pdf.encryption import encrypt
 from ..pdf.engine import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
+from ..pdf.join import sheet_in_front
 from ..problems import BuildFailed, Problem, Problems
 from ..render.renderer import Renderer
 from .patient import Personal, Request, check_request
 
-# Laid-out handouts a process keeps for the plan sheets in front of them (a batch groups its rows by
-# handout edition; a few are enough).
-LAYOUTS_KEPT = 6
+# Standard handouts a process keeps written, ready for the plan sheets in front of them: a PDF of some
+# 50 to 100 KB each, so every edition a clinic gives (9 handouts, 2 languages, 2 sizes, 2 papers) fits.
+LAYOUTS_KEPT = 100
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard handout edition written once, without patient data: what goes behind each plan sheet."""
+
+    pdf: bytes
+    pages: int
 
 
 class Personalizer:
     """Loads a project once, then renders personalised handouts from it (one per batch worker).
 
     A personalised handout is a plan sheet (the patient's name and plan, one page) in front of the
-    clinic's standard handout. The handout is laid out once per process and edition, and its pages are
-    written again behind each patient's sheet: laying out a 4-page handout costs about four times what
-    writing it does, and the sheet is a single short page.
+    clinic's standard handout. The handout is laid out and written once per process and edition (the
+    content a Personalizer loaded does not change: the app loads a new one after an edit); each copy
+    lays out and writes only its sheet, and pikepdf puts the sheet in front of the handout's PDF
+    (pdf/join.py, sheet_in_front) and encrypts it in the same pass. Writing the handout's pages again
+    for every copy took two thirds of its time.
     """
 
     def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT):
@@ -49,8 +59,8 @@ class Personalizer:
         problems = Problems(root)
         self.assets = SharedAssets(self.fetcher, check_stylesheets(root, self.fetcher, problems))
         problems.raise_if_any()
-        # Handouts laid out without patient data, by Request.layout_key, least recently used first.
-        self._layouts: OrderedDict[tuple, object] = OrderedDict()
+        # Standard handouts written without patient data, by Request.layout_key, least recently used first.
+        self._layouts: OrderedDict[tuple, Standard] = OrderedDict()
 
     def renderer(self, lang: str) -> Renderer:
         """The renderer of one language, its content loaded and checked on first use."""
@@ -80,40 +90,36 @@ class Personalizer:
         renderer.problems = problems  # this request's problems, not an earlier one's
         handout = renderer.library.handout(request.slug)
         what = problems.display(handout.path)
-        data = pages = None
-        handout_layout = self._handout_layout(request, renderer, what, problems)
-        if handout_layout is not None:
+        sheet_pdf = None
+        standard = self._standard(request, renderer, what, problems)
+        if standard is not None:
             html = renderer.plan_sheet(request.slug, PAPERS[request.paper], request.variant, request.personal,
-                                       len(handout_layout.pages))
+                                       standard.pages)
             sheet = self._lay_out(html, what, problems) if html else None
             if sheet is not None and len(sheet.pages) > 1:
                 problems.add(what, None, f"the plan sheet takes {len(sheet.pages)} pages; a plan must fit on "
                              "one: shorten the plan (fewer lines)", code="plan-too-long")
             if not problems:
-                combined = handout_layout.copy([sheet.pages[0], *handout_layout.pages])
-                data = write(combined, self.refused, what, problems)
-                pages = len(combined.pages)
+                sheet_pdf = write(sheet, self.refused, what, problems)
         if problems:
             raise BuildFailed(_without_patient_data(problems.items, request.personal))
-        if request.password:
-            data = encrypt(data, request.password)
-        return data, pages
+        return sheet_in_front(sheet_pdf, standard.pdf, request.password), standard.pages + 1
 
     def prepare(self, slug: str, edition: Edition) -> None:
-        """Lay out one handout edition now, without patient data, so that each copy of it costs only its
-        plan sheet (the app does this before forking its workers, which inherit the layouts). BuildFailed
-        on a problem."""
+        """Lay out and write one handout edition now, without patient data, so that each copy of it costs
+        only its plan sheet (the app does this before forking its workers, which inherit them).
+        BuildFailed on a problem."""
         problems = Problems(self.root)
         renderer = self.renderer(edition.lang)
         renderer.problems = problems
         blank = Request(slug, edition.lang, edition.paper, Personal("", "", "", None, date.today()), None,
                         edition.variant)
-        self._handout_layout(blank, renderer, problems.display(renderer.library.handout(slug).path), problems)
+        self._standard(blank, renderer, problems.display(renderer.library.handout(slug).path), problems)
         problems.raise_if_any()
 
     @property
     def prepared(self) -> int:
-        """How many handout editions are laid out."""
+        """How many handout editions are written, ready for plan sheets."""
         return len(self._layouts)
 
     def render_rows(self, requests: list[Request]) -> list[tuple[bytes | None, list[Problem]]]:
@@ -126,23 +132,26 @@ class Personalizer:
                 rendered.append((None, failure.problems))
         return rendered
 
-    def _handout_layout(self, request: Request, renderer: Renderer, what: str, problems: Problems):
-        """The handout laid out for the request's edition, without patient data; None on a problem."""
+    def _standard(self, request: Request, renderer: Renderer, what: str, problems: Problems) -> Standard | None:
+        """The handout of the request's edition, written without patient data; None on a problem."""
         key = request.layout_key
         if key in self._layouts:
             self._layouts.move_to_end(key)
             return self._layouts[key]
-        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant,
-                                content_version=self._content_version(request, renderer))
+        version = self._content_version(request, renderer)
+        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant, content_version=version)
         if not html:
             return None
         layout = self._lay_out(html, what, problems)
         if problems:
             return None
-        self._layouts[key] = layout
+        data = write(layout, self.refused, what, problems, content_version=version)
+        if problems:
+            return None
+        standard = self._layouts[key] = Standard(data, len(layout.pages))
         while len(self._layouts) > self.layouts_kept:
             self._layouts.popitem(last=False)
-        return layout
+        return standard
 
     def _content_version(self, request: Request, renderer: Renderer) -> str:
         """The version the shared build prints on this handout: the pages behind the plan sheet trace
