@@ -319,6 +319,9 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
 @click.option("--behind-proxy", metavar="ADDRESS",
               help="A TLS proxy (Caddy, nginx) at ADDRESS forwards to the app: only its requests are served, and "
                    "its X-Forwarded-* headers are trusted.")
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="Serve HTTPS with this certificate chain (PEM); needs --key. Then --host may be any address.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), help="The certificate's private key (PEM).")
 @click.option("--printer", help="The CUPS queue to print on.  [default: CUPS's default printer]")
 @paper_option
 @brand_option
@@ -329,7 +332,7 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
               help="Requests served at once.")
 @jobs_option
 @click.pass_context
-def serve(ctx, host, port, data_dir, behind_proxy, printer, paper, brand, out_dir, no_warm, threads, jobs):
+def serve(ctx, host, port, data_dir, behind_proxy, cert, key, printer, paper, brand, out_dir, no_warm, threads, jobs):
     """Start the clinic's app in the browser: http://127.0.0.1:8000 (create an account first: `users add`)."""
     from handout_builder.web.app import Settings
     from handout_builder.web.server import default_data_dir, serve as run_server
@@ -337,7 +340,7 @@ def serve(ctx, host, port, data_dir, behind_proxy, printer, paper, brand, out_di
     root = _root(ctx)
     settings = Settings(root, data_dir or default_data_dir(root), out_dir or root / "out", brand, paper, printer,
                         warm=not no_warm, processes=jobs)
-    run_server(settings, host, port, behind_proxy, threads)
+    run_server(settings, host, port, behind_proxy, threads, cert, key)
 
 
 @cli.group()

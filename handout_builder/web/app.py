@@ -60,7 +60,10 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(SECRET_KEY=_secret_key(settings.data_dir), MAX_CONTENT_LENGTH=FORM_LIMIT,
                       WTF_CSRF_TIME_LIMIT=None,  # a form lives as long as its session, at most 8 hours
-                      WTF_CSRF_SSL_STRICT=settings.secure, SEND_FILE_MAX_AGE_DEFAULT=3600)
+                      # No Referer check over https: the pages say Referrer-Policy: no-referrer, so a browser
+                      # sends none and every form would be refused. The form token (bound to the session)
+                      # and the SameSite, __Host- session cookie are the defence against cross-site posts.
+                      WTF_CSRF_SSL_STRICT=False, SEND_FILE_MAX_AGE_DEFAULT=3600)
     keep(app, SETTINGS, settings)
     connections = threading.local()
 
