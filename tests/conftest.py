@@ -56,6 +56,35 @@ def edit(project: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def self_signed(folder: Path, stem: str, dns_names: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (and `dns_names`) and its key, as PEM files STEM-cert.pem
+    and STEM-key.pem in `folder`: for a real TLS server in a test, which the client trusts by this file."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{stem} test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *map(x509.DNSName, dns_names)]
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(names), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / f"{stem}-cert.pem", folder / f"{stem}-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 # A section far above grade 8, for the reading-level rule.
 LONG_WINDED_SECTION = ("\n## Why treatment takes time\n\n"
                        "Repigmentation of depigmented epidermal areas, particularly on the extremities, "

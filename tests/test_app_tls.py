@@ -3,48 +3,23 @@ a real TLS client (Python's ssl, verifying a self-signed certificate made here).
 
 from __future__ import annotations
 
-import datetime
 import http.client
-import ipaddress
+import io
 import re
 import socket
 import ssl
 
 import pytest
+from pypdf import PdfReader
 
-from app_helpers import Client, Server, add_accounts, app_project
-from conftest import run
-
-
-def self_signed(folder):
-    """A certificate for 127.0.0.1 and localhost, and its key, as PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
+from app_helpers import PATIENT, Client, Server, add_accounts, app_project
+from conftest import run, self_signed
 
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("app-tls")
-    cert, key = self_signed(folder)
+    cert, key = self_signed(folder, "app", ("localhost",))
     running = Server(app_project(folder / "project"), folder,
                      args=("--host", "0.0.0.0", "--cert", str(cert), "--key", str(key), "--no-warm"))
     add_accounts(running.data_dir)
@@ -67,6 +42,13 @@ def test_on_any_address_over_tls_the_app_signs_in_with_secure_cookies(tls_server
     assert client.sign_in("doc") == 302
     status, _, body = client.get("/account")
     assert status == 200 and b"doc" in body
+    client.get("/patient/")
+    status, headers, body = client.post("/patient/", {"slug": "testinib", "patient": PATIENT, "plan": "Twice a day.",
+                                                      "password": "pdf password", "action": "download"})
+    assert status == 200 and headers["Content-Type"] == "application/pdf"  # the whole PDF through the relay
+    reader = PdfReader(io.BytesIO(body))
+    assert reader.decrypt("pdf password") and PATIENT in reader.pages[0].extract_text()
+    assert PATIENT not in server.log()
     with socket.create_connection(("127.0.0.1", server.port)) as raw, \
             trust.wrap_socket(raw, server_hostname="localhost") as secure:
         assert secure.version() in ("TLSv1.2", "TLSv1.3")
@@ -90,12 +72,12 @@ def test_plain_http_and_the_inner_port_serve_nothing(tls_server):
 
 def test_a_certificate_without_its_key_or_a_bad_one_is_refused_by_option(tmp_path):
     project = app_project(tmp_path / "p")
-    cert, key = self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "app")
     data = ["--data", str(tmp_path / "data")]
     result = run("serve", "--host", "0.0.0.0", "--cert", str(cert), *data, project=project)
     assert result.exit_code == 1 and "--key: error: --cert and --key go together" in result.output
-    (tmp_path / "other.pem").write_bytes(self_signed(tmp_path / "p")[1].read_bytes())
-    result = run("serve", "--cert", str(cert), "--key", str(tmp_path / "other.pem"), *data, project=project)
+    other_key = self_signed(tmp_path, "other")[1]
+    result = run("serve", "--cert", str(cert), "--key", str(other_key), *data, project=project)
     assert result.exit_code == 1 and "--cert: error: the certificate and key could not be used together" in result.output
     result = run("serve", "--host", "0.0.0.0", "--cert", str(cert), "--key", str(key), "--behind-proxy",
                  "127.0.0.1", *data, project=project)
