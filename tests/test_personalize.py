@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import gc
+import io
 import logging
 import tempfile
 from datetime import date
@@ -347,3 +348,28 @@ def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tm
         assert structure_problems(path) == []
         assert PdfReader(path).trailer["/Root"]["/Lang"] == lang
     assert pdfua_problems(paths) == {"en.pdf": [], "es.pdf": []}
+
+
+def test_a_current_shared_build_is_the_handout_behind_the_sheet_and_a_stale_one_is_not(project):
+    """The build's PDF of the very content version is reused as it is (marked here, in its keywords, to
+    see it come through); after an edit its version no longer matches, and the handout is written afresh."""
+    import pikepdf
+
+    from conftest import edit
+
+    assert run("build", project=project).exit_code == 0
+    built = project / "out" / "en" / "letter" / "testinib.pdf"
+    with pikepdf.open(built, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/Keywords"] = "from the shared build"
+        pdf.save(built)
+    request, _ = request_for(Personalizer(project), patient="Ann Lee", plan="Twice a day.")
+    reader = PdfReader(io.BytesIO(Personalizer(project).render(request)[0]))
+    assert reader.metadata["/Keywords"] == "from the shared build"
+    assert len(reader.pages) == len(PdfReader(built).pages) + 1
+
+    edit(project, "handouts/drugs/testinib.en.yaml", "Testo", "Testa")
+    personalizer = Personalizer(project)
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.")
+    reader = PdfReader(io.BytesIO(personalizer.render(request)[0]))
+    assert reader.metadata["/Keywords"] != "from the shared build"
+    assert "Testa" in reader.pages[1].extract_text()

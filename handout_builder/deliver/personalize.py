@@ -17,7 +17,7 @@ from ..content.library import load_library
 from ..content.project import languages
 from ..editions import PAPERS, Edition
 from ..pdf.engine import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
-from ..pdf.join import sheet_in_front
+from ..pdf.join import sheet_in_front, version_and_pages
 from ..problems import BuildFailed, Problem, Problems
 from ..render.renderer import Renderer
 from .patient import Personal, Request, check_request
@@ -39,15 +39,19 @@ class Personalizer:
     """Loads a project once, then renders personalised handouts from it (one per batch worker).
 
     A personalised handout is a plan sheet (the patient's name and plan, one page) in front of the
-    clinic's standard handout. The handout is laid out and written once per process and edition (the
-    content a Personalizer loaded does not change: the app loads a new one after an edit); each copy
-    lays out and writes only its sheet, and pikepdf puts the sheet in front of the handout's PDF
-    (pdf/join.py, sheet_in_front) and encrypts it in the same pass. Writing the handout's pages again
-    for every copy took two thirds of its time.
+    clinic's standard handout. The handout is written once per process and edition, or taken from the
+    shared build when that is current (the content a Personalizer loaded does not change: the app loads
+    a new one after an edit). Each copy lays out and writes only its sheet, and pikepdf puts the sheet
+    in front of the handout's PDF (pdf/join.py, sheet_in_front) and encrypts it in the same pass:
+    writing the handout's pages again for every copy took two thirds of its time.
     """
 
-    def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT):
+    def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT,
+                 built: Path | None = None):
         self.root = root
+        # The shared build's output folder (`make-handouts build`, the app's --out): a PDF there of the very
+        # content version a copy needs is the standard handout already written.
+        self.built = root / "out" if built is None else built
         self.layouts_kept = layouts_kept
         self.brand_file = brand_file
         self.langs = tuple(languages(root)) or ("en",)
@@ -139,6 +143,9 @@ class Personalizer:
             self._layouts.move_to_end(key)
             return self._layouts[key]
         version = self._content_version(request, renderer)
+        standard = self._built(request, version)
+        if standard is not None:
+            return self._keep(key, standard)
         html = renderer.handout(request.slug, PAPERS[request.paper], request.variant, content_version=version)
         if not html:
             return None
@@ -148,10 +155,23 @@ class Personalizer:
         data = write(layout, self.refused, what, problems, content_version=version)
         if problems:
             return None
-        standard = self._layouts[key] = Standard(data, len(layout.pages))
+        return self._keep(key, Standard(data, len(layout.pages)))
+
+    def _keep(self, key: tuple, standard: Standard) -> Standard:
+        self._layouts[key] = standard
         while len(self._layouts) > self.layouts_kept:
             self._layouts.popitem(last=False)
         return standard
+
+    def _built(self, request: Request, version: str) -> Standard | None:
+        """The shared build's PDF of this edition if it was made from exactly this content (its
+        /ContentVersion fingerprints the sources, templates, styles and code); else None."""
+        try:
+            data = (self.built / request.edition.path(request.slug)).read_bytes()
+        except OSError:
+            return None
+        found = version_and_pages(data)
+        return Standard(data, found[1]) if found and found[0] == version else None
 
     def _content_version(self, request: Request, renderer: Renderer) -> str:
         """The version the shared build prints on this handout: the pages behind the plan sheet trace

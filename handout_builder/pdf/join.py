@@ -135,6 +135,16 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
     return buffer.getvalue()
 
 
+def version_and_pages(data: bytes) -> tuple[str, int] | None:
+    """A built PDF's /ContentVersion (the fingerprint of what it was made from) and page count; None if
+    it is no PDF that pikepdf can read."""
+    try:
+        with Pdf.open(BytesIO(data)) as pdf:
+            return str(pdf.docinfo.get("/ContentVersion", "")), len(pdf.pages)
+    except pikepdf.PdfError:
+        return None
+
+
 def sheet_in_front(sheet: bytes, document: bytes, password: str | None = None) -> bytes:
     """A one-document PDF: the pages of the tagged PDF `sheet` (a personalised copy's plan sheet), then
     those of the tagged PDF `document` (the standard handout, written once and reused for every copy),

@@ -118,10 +118,12 @@ class TlsFront:
 
     @staticmethod
     def _relay(secure: ssl.SSLSocket, inner: socket.socket) -> None:
-        """Both directions on this one thread: an SSL socket must not be read and written at once from two.
-        A record OpenSSL has decrypted but not yet handed over is read before waiting on the socket."""
-        secure.settimeout(IDLE_TIMEOUT_S)
-        inner.settimeout(IDLE_TIMEOUT_S)
+        """Both directions on this one thread (an SSL socket must not be read and written at once from two),
+        neither socket blocking: a TLS record that has only partly arrived, or carried no data, must not
+        hold up the other direction. A record OpenSSL has decrypted but not yet handed over is read before
+        waiting on the socket."""
+        secure.setblocking(False)
+        inner.setblocking(False)
         with selectors.DefaultSelector() as selector:
             selector.register(secure, selectors.EVENT_READ)
             selector.register(inner, selectors.EVENT_READ)
@@ -131,16 +133,32 @@ class TlsFront:
                 if not ready:
                     return  # idle
                 for source in ready:
-                    target = inner if source is secure else secure
                     try:
                         data = source.recv(CHUNK)
-                    except ssl.SSLWantReadError:
-                        continue  # a TLS record still arriving, or one that carried no data
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
+                        continue  # a record still arriving, or one that carried no data
                     except OSError:
                         return
-                    if not data:
+                    if not data or not _send(inner if source is secure else secure, data):
                         return
-                    try:
-                        target.sendall(data)
-                    except OSError:
-                        return
+
+
+def _send(target: socket.socket, data: bytes) -> bool:
+    """All of `data` to a non-blocking socket, waiting while it cannot take more; False if it closed or
+    stayed full for IDLE_TIMEOUT_S."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[target.send(view):]
+            continue
+        except (ssl.SSLWantWriteError, BlockingIOError):
+            wait = selectors.EVENT_WRITE
+        except ssl.SSLWantReadError:  # TLS itself must read first (a key update)
+            wait = selectors.EVENT_READ
+        except OSError:
+            return False
+        with selectors.DefaultSelector() as selector:
+            selector.register(target, wait)
+            if not selector.select(IDLE_TIMEOUT_S):
+                return False
+    return True
