@@ -64,7 +64,7 @@ class Personalizer:
         self.assets = SharedAssets(self.fetcher, check_stylesheets(root, self.fetcher, problems))
         problems.raise_if_any()
         # Standard handouts written without patient data, by Request.layout_key, least recently used first.
-        self._layouts: OrderedDict[tuple, Standard] = OrderedDict()
+        self._standards: OrderedDict[tuple, Standard] = OrderedDict()
 
     def renderer(self, lang: str) -> Renderer:
         """The renderer of one language, its content loaded and checked on first use."""
@@ -84,7 +84,7 @@ class Personalizer:
         """Remove the folder WeasyPrint copies the @font-face fonts to. It does so itself only when its
         FontConfiguration is garbage collected, which a forked batch worker never is (it ends with
         os._exit). Renders no more afterwards; the library stays usable."""
-        self._layouts.clear()
+        self._standards.clear()
         self.assets.close()
 
     def render(self, request: Request) -> tuple[bytes, int]:
@@ -124,7 +124,7 @@ class Personalizer:
     @property
     def prepared(self) -> int:
         """How many handout editions are written, ready for plan sheets."""
-        return len(self._layouts)
+        return len(self._standards)
 
     def render_rows(self, requests: list[Request]) -> list[tuple[bytes | None, list[Problem]]]:
         """Each request's PDF, or None and its problems: a bad row does not stop the others."""
@@ -139,9 +139,9 @@ class Personalizer:
     def _standard(self, request: Request, renderer: Renderer, what: str, problems: Problems) -> Standard | None:
         """The handout of the request's edition, written without patient data; None on a problem."""
         key = request.layout_key
-        if key in self._layouts:
-            self._layouts.move_to_end(key)
-            return self._layouts[key]
+        if key in self._standards:
+            self._standards.move_to_end(key)
+            return self._standards[key]
         version = self._content_version(request, renderer)
         standard = self._built(request, version)
         if standard is not None:
@@ -158,9 +158,9 @@ class Personalizer:
         return self._keep(key, Standard(data, len(layout.pages)))
 
     def _keep(self, key: tuple, standard: Standard) -> Standard:
-        self._layouts[key] = standard
-        while len(self._layouts) > self.layouts_kept:
-            self._layouts.popitem(last=False)
+        self._standards[key] = standard
+        while len(self._standards) > self.layouts_kept:
+            self._standards.popitem(last=False)
         return standard
 
     def _built(self, request: Request, version: str) -> Standard | None:
