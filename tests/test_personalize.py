@@ -351,18 +351,35 @@ def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tm
 
 
 def test_a_current_shared_build_is_the_handout_behind_the_sheet_and_a_stale_one_is_not(project):
-    """The build's PDF of the very content version is reused as it is (marked here, in its keywords, to
-    see it come through); after an edit its version no longer matches, and the handout is written afresh."""
+    """The build's PDF of the very content version is reused as it is (marked here, in its keywords, with
+    its manifest digest updated, to see it come through); a file the manifest does not describe (another
+    patient's copy put there) is not; after an edit the version no longer matches, and the handout is
+    written afresh."""
+    import hashlib
+    import json
+
     import pikepdf
 
     from conftest import edit
 
     assert run("build", project=project).exit_code == 0
     built = project / "out" / "en" / "letter" / "testinib.pdf"
+    personalizer = Personalizer(project)
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.")
+    built.write_bytes(personalizer.render(request)[0])  # a copy with Ann Lee's sheet, where the build wrote
+    request, _ = request_for(personalizer, patient="Bo Park", plan="Twice a day.")
+    text = pdf_text_of(Personalizer(project).render(request)[0])
+    assert "Bo Park" in text and "Ann Lee" not in text
+
+    assert run("build", "--force", project=project).exit_code == 0
     with pikepdf.open(built, allow_overwriting_input=True) as pdf:
         pdf.docinfo["/Keywords"] = "from the shared build"
         pdf.save(built)
-    request, _ = request_for(Personalizer(project), patient="Ann Lee", plan="Twice a day.")
+    manifest = json.loads((project / "out/manifest.json").read_text())
+    for entry in manifest:
+        if entry["path"] == "en/letter/testinib.pdf":
+            entry["sha256"] = hashlib.sha256(built.read_bytes()).hexdigest()
+    (project / "out/manifest.json").write_text(json.dumps(manifest))
     reader = PdfReader(io.BytesIO(Personalizer(project).render(request)[0]))
     assert reader.metadata["/Keywords"] == "from the shared build"
     assert len(reader.pages) == len(PdfReader(built).pages) + 1
@@ -373,3 +390,7 @@ def test_a_current_shared_build_is_the_handout_behind_the_sheet_and_a_stale_one_
     reader = PdfReader(io.BytesIO(personalizer.render(request)[0]))
     assert reader.metadata["/Keywords"] != "from the shared build"
     assert "Testa" in reader.pages[1].extract_text()
+
+
+def pdf_text_of(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -164,11 +164,20 @@ class Personalizer:
         return standard
 
     def _built(self, request: Request, version: str) -> Standard | None:
-        """The shared build's PDF of this edition if it was made from exactly this content (its
-        /ContentVersion fingerprints the sources, templates, styles and code); else None."""
+        """The shared build's PDF of this edition if the build wrote it (the manifest holds its digest: no
+        other file put there, such as a personalised copy, is taken) and made it from exactly this content
+        (its /ContentVersion fingerprints the sources, templates, styles and code); else None."""
+        import hashlib
+
+        from ..build.output import read_manifest
+
+        path = request.edition.path(request.slug)
+        entry = next((e for e in read_manifest(self.built) if e.path == path), None)
         try:
-            data = (self.built / request.edition.path(request.slug)).read_bytes()
+            data = (self.built / path).read_bytes() if entry else b""
         except OSError:
+            return None
+        if not data or hashlib.sha256(data).hexdigest() != entry.sha256:
             return None
         found = version_and_pages(data)
         return Standard(data, found[1]) if found and found[0] == version else None
