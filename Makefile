@@ -14,7 +14,7 @@ build: $(BIN)/make-handouts
 	$(BIN)/make-handouts build --lang all
 
 test: $(BIN)/make-handouts | test-tools
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The clinic's app on http://127.0.0.1:8000 (add the first account first: see README, "The clinic's app").
 serve: $(BIN)/make-handouts

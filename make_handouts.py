@@ -95,7 +95,7 @@ today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"])
 @click.pass_context
 def build(ctx, slugs, paper, lang, brand, out_dir, html_dir, print_shop, booklet, creep, leaflet, grayscale,
           large_print, include_drafts, force, jobs, today):
-    """Build the named handouts (topic or drug slugs), or every handout and the brochure.
+    """Build the named handouts (topic or drug slugs, or brochure), or every handout and the brochure.
 
     --print-shop, --booklet and --leaflet build those outputs instead (together, if several); --large-print
     builds only the large-print edition. Only PDFs whose inputs changed since the last build are rebuilt.
@@ -195,7 +195,7 @@ def list_command(ctx, as_json, brand, lang, today):
 
 
 @cli.command(name="print")
-@click.argument("slug")
+@click.argument("name")
 @lang_option
 @paper_option
 @click.option("--large-print", is_flag=True, help="Print the large-print edition.")
@@ -205,13 +205,19 @@ def list_command(ctx, as_json, brand, lang, today):
 @brand_option
 @out_option
 @click.pass_context
-def print_command(ctx, slug, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
-    """Print a handout on a CUPS printer, double-sided, building it first if needed."""
+def print_command(ctx, name, lang, paper, large_print, copies, printer, single_sided, brand, out_dir):
+    """Print on a CUPS printer, on the edition's paper, building the PDF first if needed.
+
+    NAME is a handout's slug or a drug's brand name (upadacitinib, rinvoq), `brochure`, `leaflet`, or a PDF
+    of the catalog (out/en/letter/upadacitinib.pdf: its path gives the language, paper and edition).
+    Handouts and the brochure print double-sided, flipped on the long edge; the tri-fold leaflet on the
+    short edge, so its back panels are upright.
+    """
     from handout_builder.deliver.printing import print_handout
     from handout_builder.editions import Edition, variants_for
 
     edition = Edition(lang, paper, variants_for(large_print=large_print)[0])
-    click.echo(print_handout(_root(ctx), slug, edition, copies, printer, not single_sided, brand, out_dir,
+    click.echo(print_handout(_root(ctx), name, edition, copies, printer, not single_sided, brand, out_dir,
                              log=click.echo).describe())
 
 
@@ -254,6 +260,8 @@ BATCH_OPTIONS = (  # batch and email: the CSV, then the mail server (the brand f
     click.option("--from", "sender", help="The sender address.  [default: [smtp] from, or the clinic's email]"),
     click.option("--name-column", metavar="COLUMN", help="Name each PDF COLUMN-SLUG.pdf by this extra CSV column "
                  "(e.g. a visit number) instead of row-NNNN-SLUG.pdf; never a patient's column."),
+    click.option("--allow-unencrypted", is_flag=True, help="Email the rows without a password too, unencrypted "
+                 "(without it, each such row is refused by its line)."),
     jobs_option, brand_option)
 
 
@@ -263,11 +271,12 @@ def batch_options(command):
     return command
 
 
-def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, **smtp) -> None:
+def _batch(ctx, csv_file, out_dir, send, jobs, brand, name_column, allow_unencrypted, **smtp) -> None:
     from handout_builder.deliver.batch import progress_on, run_batch
 
     report = run_batch(_root(ctx), csv_file, out_dir, jobs=jobs, brand_file=brand, send_email=send, smtp=smtp,
-                       name_column=name_column, progress=progress_on(sys.stderr))
+                       name_column=name_column, allow_unencrypted=allow_unencrypted,
+                       progress=progress_on(sys.stderr))
     for problem in report.problems:
         click.echo(str(problem), err=True)
     click.echo("\n".join(report.lines))
@@ -310,6 +319,9 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
 @click.option("--behind-proxy", metavar="ADDRESS",
               help="A TLS proxy (Caddy, nginx) at ADDRESS forwards to the app: only its requests are served, and "
                    "its X-Forwarded-* headers are trusted.")
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path),
+              help="Serve HTTPS with this certificate chain (PEM); needs --key. Then --host may be any address.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), help="The certificate's private key (PEM).")
 @click.option("--printer", help="The CUPS queue to print on.  [default: CUPS's default printer]")
 @paper_option
 @brand_option
@@ -320,7 +332,7 @@ data_option = click.option("--data", "data_dir", type=click.Path(file_okay=False
               help="Requests served at once.")
 @jobs_option
 @click.pass_context
-def serve(ctx, host, port, data_dir, behind_proxy, printer, paper, brand, out_dir, no_warm, threads, jobs):
+def serve(ctx, host, port, data_dir, behind_proxy, cert, key, printer, paper, brand, out_dir, no_warm, threads, jobs):
     """Start the clinic's app in the browser: http://127.0.0.1:8000 (create an account first: `users add`)."""
     from handout_builder.web.app import Settings
     from handout_builder.web.server import default_data_dir, serve as run_server
@@ -328,7 +340,7 @@ def serve(ctx, host, port, data_dir, behind_proxy, printer, paper, brand, out_di
     root = _root(ctx)
     settings = Settings(root, data_dir or default_data_dir(root), out_dir or root / "out", brand, paper, printer,
                         warm=not no_warm, processes=jobs)
-    run_server(settings, host, port, behind_proxy, threads)
+    run_server(settings, host, port, behind_proxy, threads, cert, key)
 
 
 @cli.group()

@@ -1,7 +1,8 @@
 """The clinic's app under load: the real server (`make-handouts serve` on the real content) driven over
 HTTP from this process. Prints: personalise-and-encrypt times with 4 clients at once, the time from the
 click to "sent to the printer" (a private CUPS queue with cups-pdf, when CUPS is installed), search
-times, and the server's memory (its own and its workers', PSS) over a run of personalised copies.
+times, and the server's memory (its own and its workers', PSS and RSS) over a run of personalised copies.
+On a machine shared with other work the times drift with the load: the load average is printed beside them.
 
     .venv/bin/python benchmarks/app_load.py [--copies 1000]
 """
@@ -9,6 +10,7 @@ times, and the server's memory (its own and its workers', PSS) over a run of per
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -34,8 +36,16 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def server_memory_mb(server: Server) -> float:
-    return sum(pss_kb(pid) for pid in [server.process.pid, *server.workers()]) / 1024
+def rss_kb(pid: int) -> int:
+    """Resident set size: what `ps` and `top` show (pages shared with the other processes counted in each)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def server_memory_mb(server: Server, of=pss_kb) -> float:
+    return sum(of(pid) for pid in [server.process.pid, *server.workers()]) / 1024
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -80,11 +90,13 @@ def main() -> None:
                 assert client.sign_in("doc", PASSWORD) == 302
             timed_copy(clients[0])  # each worker's first copy of the edition
             timed_copy(clients[1])
+            load_before = os.getloadavg()[0]
             with ThreadPoolExecutor(4) as pool:
                 times = list(pool.map(lambda n: timed_copy(clients[n % 4]), range(options.concurrent)))
             print(f"personalise + encrypt (upadacitinib, 5 pages + plan sheet), 4 clients at once, "
                   f"{len(times)} copies: median {statistics.median(times):.3f} s, "
-                  f"95th percentile {percentile(times, 0.95):.3f} s")
+                  f"95th percentile {percentile(times, 0.95):.3f} s  (load average {load_before:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after, on {os.cpu_count()} cores)")
 
             desk = Client(server.base)
             desk.sign_in("desk", PASSWORD)
@@ -116,17 +128,20 @@ def main() -> None:
                     if printed.stat().st_mtime >= print_started:
                         printed.unlink()
 
-            memory = []
+            memory = {"PSS": [], "RSS": []}
             run_started = time.perf_counter()
             for number in range(1, options.copies + 1):
                 timed_copy(clients[0])
-                if number in (1, 100) or number % 250 == 0:
-                    memory.append((number, server_memory_mb(server)))
-            after_100 = dict(memory)[100] if options.copies >= 100 else memory[0][1]
-            last = memory[-1][1]
-            print(f"{options.copies} personalised copies in a row in {time.perf_counter() - run_started:.0f} s; "
-                  f"server memory (PSS, with workers): " + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in memory)
-                  + f"; growth after the first 100: {(last - after_100) / after_100 * 100:+.1f} %")
+                if number in (1, 100) or number % 250 == 0 or number == options.copies:
+                    memory["PSS"].append((number, server_memory_mb(server, pss_kb)))
+                    memory["RSS"].append((number, server_memory_mb(server, rss_kb)))
+            print(f"{options.copies} personalised copies in a row in {time.perf_counter() - run_started:.0f} s")
+            for kind, figures in memory.items():
+                after_100 = dict(figures).get(100, figures[0][1])
+                last = figures[-1][1]
+                print(f"  server memory ({kind}, the server and its {len(server.workers())} workers): "
+                      + ", ".join(f"{n}: {mb:.0f} MB" for n, mb in figures)
+                      + f"; growth after the first 100: {(last - after_100) / after_100 * 100:+.1f} %")
         finally:
             server.stop()
             if cups:

@@ -5,9 +5,12 @@ The rows mix every handout, English and Spanish, regular and large print, on let
 (--both-papers: letter and A4 rows).
 
     .venv/bin/python benchmarks/personalize_batch.py [--project DIR] [--rows 200 [1000 ...]] [--jobs N]
-        [--both-papers]
+        [--both-papers] [--built]
 
 Without --project it uses a copy of the sample clinic in tests/sample (`--project .` is the real content).
+With --built, the project's standard handouts are built first (`make-handouts build`, not timed), as a
+clinic that builds them has: a personalised copy then takes its handout from the build instead of writing
+it again.
 For each row count, prints seconds (whole command, including worker start-up) and handouts per second,
 the CPU seconds per handout (all processes): on a machine shared with other work the wall-clock figure
 drifts with the load, the CPU figure much less (the load average is printed too); and the peak memory,
@@ -15,7 +18,8 @@ sampled every 0.1 s over the batch's processes: the parent's RSS, and the sum ov
 workers of their PSS (each page shared after the fork counted once, split between the processes sharing
 it) and of their RSS (shared pages counted in every process).
 
-Measured (issue 15 item 10; real content, --jobs 2, on 2 cores shared with other work):
+Measured (issue 15 item 10; real content, --jobs 2, no --built, on 2 cores shared with other work;
+before the merge of the faster personalised copy of issue 16):
     .venv/bin/python benchmarks/personalize_batch.py --project . --rows 1000   (and --rows 5000)
              rows  parent RSS  all PSS  all RSS  handouts/s (load)  CPU s/handout (ideal on 2 idle cores)
     before   1000     129 MB    371 MB   466 MB   2.1 (11)          0.128 (15.6/s)
@@ -51,6 +55,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[200])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--both-papers", action="store_true", help="alternate letter and A4 rows")
+    parser.add_argument("--built", action="store_true", help="build the standard handouts first (not timed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -61,8 +66,13 @@ def main() -> None:
         slugs = subprocess.run([sys.executable, "-m", "make_handouts", "--project", str(args.project), "list"],
                                capture_output=True, text=True, check=True, cwd=REPO).stdout.split("\n")
         slugs = [line.split()[0] for line in slugs if line.strip()]
+        if args.built:
+            for large_print in ((), ("--large-print",)):  # every language, regular and large print, letter
+                subprocess.run([sys.executable, "-m", "make_handouts", "--project", str(args.project), "build",
+                                "--lang", "all", *large_print], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
         print(f"handouts: {', '.join(slugs)}; jobs: {args.jobs}; half encrypted (AES-256), a quarter in Spanish, "
-              f"a tenth in large print, {'letter and A4' if args.both_papers else 'letter'}")
+              f"a tenth in large print, {'letter and A4' if args.both_papers else 'letter'}; "
+              f"{'standard handouts from the build' if args.built else 'no build: each handout written in the batch'}")
         for rows in args.rows:
             run_batch(args, folder / f"batch-{rows}", slugs, rows)
 

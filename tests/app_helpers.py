@@ -102,10 +102,13 @@ class Client:
     """A browser-less user of the server: cookies kept, CSRF token read from each page, no redirects
     followed unless asked (so each response can be checked)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, tls=None):
         self.base = base
         self.cookies = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()]
+        if tls is not None:  # an ssl.SSLContext that trusts the server's certificate
+            handlers.append(urllib.request.HTTPSHandler(context=tls))
+        self.opener = urllib.request.build_opener(*handlers)
         self.token = ""
 
     def request(self, method: str, path: str, data: dict | None = None, headers: dict | None = None,

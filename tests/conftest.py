@@ -3,7 +3,10 @@ the real content in handouts/, and helpers to read the PDFs they produce."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,6 +56,35 @@ def edit(project: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def self_signed(folder: Path, stem: str, dns_names: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (and `dns_names`) and its key, as PEM files STEM-cert.pem
+    and STEM-key.pem in `folder`: for a real TLS server in a test, which the client trusts by this file."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{stem} test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), *map(x509.DNSName, dns_names)]
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(names), critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / f"{stem}-cert.pem", folder / f"{stem}-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 # A section far above grade 8, for the reading-level rule.
 LONG_WINDED_SECTION = ("\n## Why treatment takes time\n\n"
                        "Repigmentation of depigmented epidermal areas, particularly on the extremities, "
@@ -66,22 +98,41 @@ def run(*args: str, project: Path | None = None, input: str | None = None):
     return CliRunner().invoke(cli, [*prefix, *args], input=input, catch_exceptions=False)
 
 
+def built_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder `make` fills once for the whole test run: with pytest-xdist (`make test` runs two workers),
+    the first worker to ask makes it and the others wait for it, so the real content is not built twice.
+    Tests only read it (or copy it first)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers
+    folder, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that failed half-way
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+def _build(*args: str, project: Path) -> None:
+    result = run("build", *args, project=project)
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory) -> Path:
     """The sample clinic built once (letter): its output folder."""
-    folder = make_project(tmp_path_factory.mktemp("sample") / "project")
-    result = run("build", project=folder)
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+    folder = built_once(tmp_path_factory, "sample", lambda folder: _build(project=make_project(folder / "project")))
+    return folder / "project" / "out"
 
 
 @pytest.fixture(scope="session")
 def real_build(tmp_path_factory) -> Path:
     """The real content in handouts/ built once (letter): its output folder."""
-    out = tmp_path_factory.mktemp("real") / "out"
-    result = run("build", "--out", str(out), project=REPO)
-    assert result.exit_code == 0, result.output
-    return out
+    folder = built_once(tmp_path_factory, "real", lambda folder: _build("--out", str(folder / "out"), project=REPO))
+    return folder / "out"
 
 
 def translation_pairs(lang: str = "es", used_in: tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -119,11 +170,11 @@ def press_brand(folder: Path, brand_file: Path, profile: Path, table: str = 'pro
 @pytest.fixture(scope="session")
 def real_press_build(tmp_path_factory, press_profile) -> Path:
     """The real content's print-shop brochure (letter) for a press, built once: its output folder."""
-    folder = tmp_path_factory.mktemp("press")
-    brand = press_brand(folder / "brand", REPO / "handouts/clinic.toml", press_profile)
-    result = run("build", "--print-shop", "--brand", str(brand), "--out", str(folder / "out"), project=REPO)
-    assert result.exit_code == 0, result.output
-    return folder / "out"
+    def make(folder: Path) -> None:
+        brand = press_brand(folder / "brand", REPO / "handouts/clinic.toml", press_profile)
+        _build("--print-shop", "--brand", str(brand), "--out", str(folder / "out"), project=REPO)
+
+    return built_once(tmp_path_factory, "press", make) / "out"
 
 
 def assert_tagged(reader, lang: str = "en") -> None:

@@ -288,7 +288,7 @@ def test_content_owner_sees_the_checks_and_rebuilds_with_progress(page, server):
     page.get_by_text("Testo (testinib cream) (English)", exact=True).click()  # open its sections
     rows = page.locator("details[open] tbody tr")
     assert rows.count() >= 5 and re.match(r"handout 'Testo.*grade +\d+\.\d", rows.first.inner_text(), re.S)
-    page.get_by_text("Testo (testinib crema) (Español)", exact=True).click()
+    page.get_by_text("Testo (testinib crema) (Spanish)", exact=True).click()
     assert "INFLESZ" in page.locator("details[open]").last.inner_text()  # each language's own scale
 
     # A mistake in a content file: the check page names the file and line; a rebuild stops on it.
@@ -312,6 +312,17 @@ def test_content_owner_sees_the_checks_and_rebuilds_with_progress(page, server):
     lines = page.locator("#job-lines li")
     page.wait_for_selector("#job-state.done", timeout=90_000)
     assert any(line.startswith(("wrote ", "up to date")) for line in lines.all_inner_texts())
+
+    # In the app in Spanish, languages are named in Spanish; its picker names each language in itself.
+    page.select_option("#app-language", "es")
+    page.get_by_role("button", name="Change").click()
+    page.goto(server.base + "/content/")
+    assert page.get_by_text("Testo (testinib crema) (Español)", exact=True).is_visible()
+    assert page.get_by_text("Testo (testinib cream) (Inglés)", exact=True).is_visible()
+    assert page.locator("#app-language option").all_inner_texts() == ["English", "Español"]
+    page.select_option("#app-language", "en")
+    page.get_by_role("button", name="Cambiar").click()
+    page.wait_for_selector("text=Content checks")
     sign_out(page)
 
 

@@ -173,6 +173,8 @@ def test_hostile_text_in_the_patient_fields_is_printed_as_text(server, kind):
     ("patient", "x" * 10_000, "patient is 10000 characters; at most 100 fit on the handout"),
     ("plan", "y" * 10_000, "plan is 10000 characters; at most 1200 fit in the plan box"),
     ("patient", "\u200b\u200d", "patient has no visible character"),
+    ("plan", "Use \u202e01\u202c pumps",
+     "plan contains the bidirectional control U+202E, which can reorder what prints; remove it"),
     ("next_visit", "01/02/2030", "next_visit is not a date written YYYY-MM-DD"),
 ])
 def test_refused_patient_fields_are_said_beside_the_field(server, field, value, message):

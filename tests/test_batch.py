@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import socket
+from datetime import datetime, timezone
 from email import message_from_bytes
+from email.utils import parsedate_to_datetime
 from email.parser import BytesParser
 from email.policy import default
 
@@ -117,6 +120,7 @@ def test_without_a_server_send_writes_eml_drafts_with_the_attachment(project, tm
     assert message["To"] == "ann@example.org"
     assert message["From"] == "hello@sample-skin.example.org"
     assert message["X-Unsent"] == "1"
+    assert_dated_and_identified(message, "sample-skin.example.org")
     assert "Testo (testinib cream)" in message["Subject"]
     body = message.get_body(("plain",)).get_content()
     assert "prepared by Dr Díaz" in body and "protected with a password" in body
@@ -126,35 +130,56 @@ def test_without_a_server_send_writes_eml_drafts_with_the_attachment(project, tm
     assert attachment.get_content() == (out / "row-0002-testinib.pdf").read_bytes()
 
 
-@pytest.fixture
-def smtp_server():
-    """A real SMTP server on 127.0.0.1 that accepts one login and keeps what it receives."""
-    from aiosmtpd.controller import Controller
+def assert_dated_and_identified(message, domain: str) -> None:
+    """RFC 5322: a Date (now, with the local offset) and a Message-ID made for the sender's domain."""
+    sent_at = parsedate_to_datetime(message["Date"])
+    assert sent_at.tzinfo is not None and abs((datetime.now(timezone.utc) - sent_at).total_seconds()) < 120
+    assert re.fullmatch(rf"<[^@<>\s]+@{re.escape(domain)}>", message["Message-ID"]), message["Message-ID"]
+
+
+class Received:
+    """What a test SMTP server was sent: (recipients, content) per message, and whether it came over TLS."""
+
+    def __init__(self):
+        self.messages = []
+        self.tls = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.tls.append(session.ssl is not None)
+        self.messages.append((envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+def authenticate(server, session, envelope, mechanism, auth_data):
+    """The one login the test servers accept."""
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
-    class Keep:
-        def __init__(self):
-            self.messages = []
+    return AuthResult(success=isinstance(auth_data, LoginPassword)
+                      and (auth_data.login, auth_data.password) == (b"frontdesk", b"smtp-secret"),
+                      handled=False)  # aiosmtpd answers a refusal with 535 itself
 
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((envelope.rcpt_tos, envelope.content))
-            return "250 OK"
 
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            b"frontdesk", b"smtp-secret")
-        return AuthResult(success=ok)
+def running_smtp_server(**options):
+    """A real SMTP server (aiosmtpd, in a thread) on a free port of 127.0.0.1, for a fixture to yield."""
+    from aiosmtpd.controller import Controller
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            auth_require_tls=False)
+    handler = Received()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
     handler.port = port
-    yield handler
-    controller.stop()
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that accepts one login (without TLS) and keeps what it receives."""
+    yield from running_smtp_server(authenticator=authenticate, auth_require_tls=False)
 
 
 def test_email_sends_through_smtp_configured_in_the_brand_file(project, tmp_path, smtp_server, monkeypatch):
@@ -167,13 +192,15 @@ def test_email_sends_through_smtp_configured_in_the_brand_file(project, tmp_path
                           "ann@example.org", "pw"],
                          ["about-patches", "Bo Chan", "", "", "", "en", "a4", "bo@example.org", ""]])
     result = run("email", str(csv_path), "--out", str(tmp_path / "o"), "--smtp-password-env", "CLINIC_SMTP",
-                 project=project)
+                 "--allow-unencrypted", project=project)
     assert result.exit_code == 0, result.output + result.stderr
     assert "sent 2 emails through 127.0.0.1" in result.output
     received = {tuple(to): message_from_bytes(content, policy=default) for to, content in smtp_server.messages}
     assert set(received) == {("ann@example.org",), ("bo@example.org",)}
     message = received[("ann@example.org",)]
     assert message["From"] == "desk@sample-skin.example.org"
+    assert_dated_and_identified(message, "sample-skin.example.org")
+    assert message["Message-ID"] != received[("bo@example.org",)]["Message-ID"]
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "testinib.pdf"
     pdf = tmp_path / "received.pdf"
@@ -194,6 +221,90 @@ def test_a_missing_smtp_password_is_reported_and_nothing_is_sent(project, tmp_pa
     assert ("--smtp-password-env: error: set the environment variable MAKE_HANDOUTS_SMTP_PASSWORD to the SMTP "
             "password of frontdesk [smtp]") in result.stderr
     assert smtp_server.messages == []
+    assert not (tmp_path / "o").exists() and "rendered" not in result.stderr  # found before any PDF was made
+
+
+def test_email_refuses_rows_without_a_password_unless_allowed_and_names_them(project, tmp_path, smtp_server,
+                                                                          monkeypatch):
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", "pw"],
+                         ["testinib", "Bo Chan", "", "", "", "en", "letter", "bo@example.org", ""],
+                         ["about-patches", "Cy Dunn", "", "", "", "en", "letter", "cy@example.org", ""]])
+    server = ["--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_server.port), "--no-smtp-starttls",
+              "--smtp-user", "frontdesk"]
+    result = run("email", str(csv_path), "--out", str(tmp_path / "o"), *server, project=project)
+    assert result.exit_code == 1
+    for line in (3, 4):
+        assert (f"{csv_path}:{line}: error: password is empty: the handout would be emailed unencrypted; give the "
+                "row a password, or pass --allow-unencrypted to send it so [csv-row]") in result.stderr
+    assert "sent 1 emails through 127.0.0.1" in result.output
+    assert [to for to, _ in smtp_server.messages] == [["ann@example.org"]]
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["row-0002-testinib.pdf"]
+
+    result = run("email", str(csv_path), "--out", str(tmp_path / "o2"), *server, "--allow-unencrypted",
+                 project=project)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "sent 3 emails through 127.0.0.1" in result.output
+    assert "encrypted (AES-256): 1; not encrypted (no password): 2" in result.output
+
+
+def test_the_mail_server_and_login_are_checked_before_any_pdf_is_made(project, tmp_path, smtp_server,
+                                                                     monkeypatch):
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", "pw"]])
+    with socket.socket() as probe:  # a port nothing listens on: the server is down
+        probe.bind(("127.0.0.1", 0))
+        down = probe.getsockname()[1]
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
+    result = run("email", str(csv_path), "--out", str(tmp_path / "o"), "--smtp-host", "127.0.0.1",
+                 "--smtp-port", str(down), "--no-smtp-starttls", project=project)
+    assert result.exit_code == 1
+    assert result.stderr == (f"the mail server: error: could not send through 127.0.0.1:{down}: "
+                             "ConnectionRefusedError: Connection refused [smtp]\n"
+                             "1 problem with the mail server; nothing was built or sent.\n")
+    assert not (tmp_path / "o").exists()
+
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "not-the-password")
+    result = run("email", str(csv_path), "--out", str(tmp_path / "o"), "--smtp-host", "127.0.0.1",
+                 "--smtp-port", str(smtp_server.port), "--no-smtp-starttls", "--smtp-user", "frontdesk",
+                 project=project)
+    assert result.exit_code == 1
+    assert "the mail server: error: 127.0.0.1 refused the login of frontdesk [smtp]" in result.stderr
+    assert not (tmp_path / "o").exists() and "rendered" not in result.stderr
+    assert smtp_server.messages == []
+
+
+@pytest.fixture
+def bare_smtp_server():
+    """A real SMTP server on 127.0.0.1 that offers neither STARTTLS nor AUTH (as an old relay does)."""
+    yield from running_smtp_server()
+
+
+def test_a_server_without_starttls_or_auth_is_told_in_words(project, tmp_path, bare_smtp_server, monkeypatch):
+    monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
+    csv_path = tmp_path / "list.csv"
+    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", "pw"]])
+    server = ["--out", str(tmp_path / "o"), "--smtp-host", "127.0.0.1", "--smtp-port", str(bare_smtp_server.port)]
+    where = f"127.0.0.1:{bare_smtp_server.port}"
+
+    result = run("email", str(csv_path), *server, project=project)  # STARTTLS is asked for by default
+    assert result.exit_code == 1
+    assert (f"the mail server: error: {where} does not offer STARTTLS, so the mail and the login would travel "
+            "unencrypted: ") in result.stderr
+    assert "--no-smtp-starttls" in result.stderr and "None" not in result.stderr
+
+    result = run("email", str(csv_path), *server, "--no-smtp-starttls", "--smtp-user", "frontdesk", project=project)
+    assert result.exit_code == 1
+    assert (f"the mail server: error: {where} does not accept a login (it offers no SMTP AUTH), so it cannot "
+            "check frontdesk's password: remove the user (--smtp-user or [smtp] user) if the server needs no "
+            "login, or check the host and port [smtp]") in result.stderr
+    assert not (tmp_path / "o").exists() and bare_smtp_server.messages == []
+
+    result = run("email", str(csv_path), *server, "--no-smtp-starttls", project=project)  # no login: it sends
+    assert result.exit_code == 0, result.output + result.stderr
+    [(_, content)] = bare_smtp_server.messages
+    assert_dated_and_identified(message_from_bytes(content, policy=default), "sample-skin.example.org")
 
 
 BAD_200 = {  # line -> (fields that differ from a good row, the message), one kind of mistake each
@@ -263,59 +374,17 @@ def test_a_200_row_csv_with_10_bad_rows_builds_190_pdfs_and_names_the_10_by_row(
 def tls_smtp_server(tmp_path):
     """A real SMTP server on 127.0.0.1 that requires STARTTLS before login, with a self-signed certificate
     made here; `certificate` is its PEM file for the client to trust."""
-    import datetime
-    import ipaddress
     import ssl
 
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
+    from conftest import self_signed
 
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "clinic mail test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                                  critical=False)
-                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                   .sign(key, hashes.SHA256()))
-    cert_path, key_path = tmp_path / "smtp-cert.pem", tmp_path / "smtp-key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    cert_path, key_path = self_signed(tmp_path, "smtp")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_path, key_path)
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-            self.tls = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.tls.append(session.ssl is not None)
-            self.messages.append((envelope.rcpt_tos, envelope.content))
-            return "250 OK"
-
-    def authenticate(server, session, envelope, mechanism, auth_data):
-        return AuthResult(success=isinstance(auth_data, LoginPassword)
-                          and (auth_data.login, auth_data.password) == (b"frontdesk", b"smtp-secret"))
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, authenticator=authenticate,
-                            tls_context=context, require_starttls=True, auth_require_tls=True)
-    controller.start()
-    handler.port, handler.certificate = port, cert_path
-    yield handler
-    controller.stop()
+    for handler in running_smtp_server(authenticator=authenticate, tls_context=context, require_starttls=True,
+                                       auth_require_tls=True):
+        handler.certificate = cert_path
+        yield handler
 
 
 def test_starttls_with_the_servers_own_certificate_sends_encrypted(project, tmp_path, tls_smtp_server,
@@ -341,7 +410,7 @@ def test_starttls_refuses_a_certificate_it_cannot_verify_and_sends_nothing(proje
                                                                           tls_smtp_server, monkeypatch):
     monkeypatch.setenv("MAKE_HANDOUTS_SMTP_PASSWORD", "smtp-secret")
     csv_path = tmp_path / "list.csv"
-    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", ""]])
+    write_csv(csv_path, [["testinib", "Ann Lee", "", "", "", "en", "letter", "ann@example.org", "pw"]])
     common = ["--out", str(tmp_path / "o"), "--smtp-host", "127.0.0.1", "--smtp-port",
               str(tls_smtp_server.port), "--smtp-user", "frontdesk"]
     result = run("email", str(csv_path), *common, project=project)
@@ -390,7 +459,8 @@ def test_each_row_has_its_own_language_and_print_size(project, tmp_path):
                         "about-patches,Cy Dee,,,,es,letter,yes,cy@example.org\n"
                         "testinib,Di Eng,,,,es,letter,maybe,di@example.org\n", encoding="utf-8")
     out = tmp_path / "o"
-    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", "--send", project=project)
+    result = run("batch", str(csv_path), "--out", str(out), "--jobs", "2", "--send", "--allow-unencrypted",
+                 project=project)
     assert result.exit_code == 1
     assert f"{csv_path}:5: error: large_print is 'maybe': write yes or no (or leave it empty)" in result.stderr
     assert "built 3 of 4 rows" in result.output
@@ -418,7 +488,8 @@ def test_email_names_files_by_a_chosen_column_too(project, tmp_path):
     csv_path.write_text("slug,patient,prescriber,plan,next_visit,lang,paper,email,visit\n"
                         "testinib,Ann Lee,,,,en,letter,ann@example.org,V-1001\n", encoding="utf-8")
     out = tmp_path / "o"
-    result = run("email", str(csv_path), "--out", str(out), "--name-column", "visit", project=project)
+    result = run("email", str(csv_path), "--out", str(out), "--name-column", "visit", "--allow-unencrypted",
+                 project=project)
     assert result.exit_code == 0, result.output + result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["V-1001-testinib.eml", "V-1001-testinib.pdf"]
 

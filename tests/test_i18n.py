@@ -228,11 +228,11 @@ def test_list_and_personalize_in_spanish(project, tmp_path):
         ("about-patches", "es", "octubre de 2026"), ("testinib", "es", "septiembre de 2026")}
     out = tmp_path / "testinib.pdf"
     result = run("personalize", "testinib", "--lang", "es", "--patient", "Ana Ruiz", "--prescriber", "Dra. Gil",
-                 "--next-visit", "2026-12-03", "-o", str(out), project=project)
+                 "--next-visit", "2099-12-03", "-o", str(out), project=project)
     assert result.exit_code == 0, result.output
     text = " ".join(pdf_text(out).split())
     assert "Preparado para Ana Ruiz por Dra. Gil el" in text
-    assert "Su próxima visita: 3 de diciembre de 2026" in text
+    assert "Su próxima visita: 3 de diciembre de 2099" in text
 
 
 def test_large_print_on_a4_in_spanish(project):

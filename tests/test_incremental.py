@@ -57,6 +57,23 @@ def test_each_input_file_invalidates_exactly_the_outputs_that_read_it(project, r
     assert changed_outputs(project, append(project / relative, text)) == rebuilt
 
 
+def test_a_translation_edit_rebuilds_that_language_only(project):
+    """A template's words live in the language's gettext catalog: a changed Spanish string rebuilds every
+    Spanish PDF (a build once printed the old string after 'No approval found' was retranslated), and
+    no English one."""
+    catalog = project / "locales/es/LC_MESSAGES/messages.po"
+
+    def spanish() -> dict[str, str]:
+        inputs = Inputs(project, lang="es")
+        return {slug: inputs.fingerprint(slug, kind, "es", "letter", "regular") for slug, kind in inputs.handouts([])}
+
+    english, before = fingerprints(project), spanish()
+    catalog.write_text(catalog.read_text().replace('msgstr "En revisión"', 'msgstr "Se está revisando"'))
+    assert fingerprints(project) == english
+    after = spanish()
+    assert before and all(after[slug] != before[slug] for slug in before)
+
+
 def test_a_drug_table_topic_depends_on_every_drug(project):
     assert changed_outputs(project, append(project / "handouts/drugs/testinib.en.yaml")) == ALL
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import gc
+import io
 import logging
 import tempfile
 from datetime import date
@@ -17,7 +18,7 @@ from pypdf.generic import ByteStringObject, DictionaryObject, ArrayObject, Strea
 
 from conftest import pdf_text, run
 from handout_builder.problems import BuildFailed
-from handout_builder.deliver.patient import MAX_NAME, check_request
+from handout_builder.deliver.patient import BIDI_CONTROLS, MAX_NAME, check_request
 from handout_builder.deliver.personalize import Personalizer
 
 PATIENT = "Zelda Quixotic-Farnsworth"
@@ -226,8 +227,10 @@ def test_a_long_unbroken_plan_wraps_inside_the_page(personalizer, tmp_path):
         assert right <= page.get_width() - 0.7 * 72  # inside the right margin
 
 
-# Arbitrary printable Unicode: validation refuses control and unassigned characters, tested above.
-NAMES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp")),
+# Arbitrary printable Unicode: validation refuses control, unassigned and bidi control characters, tested
+# above and in test_patient_fields.py.
+NAMES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Co", "Cn", "Zl", "Zp"),
+                              exclude_characters="".join(BIDI_CONTROLS)),
                 min_size=1, max_size=30).filter(
     lambda s: any(unicodedata.category(c)[0] in "LNPS" for c in s))
 
@@ -345,3 +348,49 @@ def test_a_personalised_copy_is_as_accessible_as_the_shared_one(personalizer, tm
         assert structure_problems(path) == []
         assert PdfReader(path).trailer["/Root"]["/Lang"] == lang
     assert pdfua_problems(paths) == {"en.pdf": [], "es.pdf": []}
+
+
+def test_a_current_shared_build_is_the_handout_behind_the_sheet_and_a_stale_one_is_not(project):
+    """The build's PDF of the very content version is reused as it is (marked here, in its keywords, with
+    its manifest digest updated, to see it come through); a file the manifest does not describe (another
+    patient's copy put there) is not; after an edit the version no longer matches, and the handout is
+    written afresh."""
+    import hashlib
+    import json
+
+    import pikepdf
+
+    from conftest import edit
+
+    assert run("build", project=project).exit_code == 0
+    built = project / "out" / "en" / "letter" / "testinib.pdf"
+    personalizer = Personalizer(project)
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.")
+    built.write_bytes(personalizer.render(request)[0])  # a copy with Ann Lee's sheet, where the build wrote
+    request, _ = request_for(personalizer, patient="Bo Park", plan="Twice a day.")
+    text = pdf_text_of(Personalizer(project).render(request)[0])
+    assert "Bo Park" in text and "Ann Lee" not in text
+
+    assert run("build", "--force", project=project).exit_code == 0
+    with pikepdf.open(built, allow_overwriting_input=True) as pdf:
+        pdf.docinfo["/Keywords"] = "from the shared build"
+        pdf.save(built)
+    manifest = json.loads((project / "out/manifest.json").read_text())
+    for entry in manifest:
+        if entry["path"] == "en/letter/testinib.pdf":
+            entry["sha256"] = hashlib.sha256(built.read_bytes()).hexdigest()
+    (project / "out/manifest.json").write_text(json.dumps(manifest))
+    reader = PdfReader(io.BytesIO(Personalizer(project).render(request)[0]))
+    assert reader.metadata["/Keywords"] == "from the shared build"
+    assert len(reader.pages) == len(PdfReader(built).pages) + 1
+
+    edit(project, "handouts/drugs/testinib.en.yaml", "Testo", "Testa")
+    personalizer = Personalizer(project)
+    request, _ = request_for(personalizer, patient="Ann Lee", plan="Twice a day.")
+    reader = PdfReader(io.BytesIO(personalizer.render(request)[0]))
+    assert reader.metadata["/Keywords"] != "from the shared build"
+    assert "Testa" in reader.pages[1].extract_text()
+
+
+def pdf_text_of(data: bytes) -> str:
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

@@ -33,6 +33,7 @@ def test_every_pdf_has_clinic_title_and_page_numbers(real_build):
         text = pdf_text(real_build / entry["path"])
         assert "Maple Grove Dermatology" in text, entry["path"]
         assert "(555) 014-2300" in text, entry["path"]
+        assert not re.search(r"\(555\)\s*\n\s*014", text), f"{entry['path']}: the phone number breaks over two lines"
         assert entry["title"] in " ".join(text.split()), entry["path"]
         assert "Page 1 of" in text, entry["path"]
         assert "Talk to your dermatologist" in text, entry["path"]

@@ -124,7 +124,8 @@ def test_a_disk_full_while_writing_drafts_is_a_message(project, tmp_path, monkey
                         "testinib,Ann Lee,,,,en,letter,ann@example.org\n", encoding="utf-8")
     out = tmp_path / "o"
     disk_full_at(monkeypatch, "row-0002-testinib.eml")
-    result = run("batch", str(csv_path), "--out", str(out), "--send", "--jobs", "1", project=project)
+    result = run("batch", str(csv_path), "--out", str(out), "--send", "--allow-unencrypted", "--jobs", "1",
+                 project=project)
     assert result.exit_code == 1
     assert (f"{out / 'row-0002-testinib.eml'}: error: cannot write here: No space left on device [write]"
             in result.stderr)

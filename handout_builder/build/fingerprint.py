@@ -57,7 +57,7 @@ class Inputs:
     def handouts(self, slugs: list[str]) -> list[tuple[str, str]] | None:
         """(slug, kind) of every handout, topics first as the content stage orders them; None when only
         the content stage can tell (an unknown slug or an unexpected file name, to report as a problem)."""
-        if self.content is None or any(s not in self.content for s in slugs):
+        if self.content is None or any(s not in self.content and s != BROCHURE for s in slugs):
             return None
         return [(slug, kind) for slug, (kind, _) in self.content.items()]
 
@@ -102,11 +102,13 @@ class Inputs:
 
     def _shared_parts(self) -> list:
         """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
-        images, fonts, and the code and versions that turn them into PDFs."""
+        images, the language's translations, fonts, and the code and versions that turn them into PDFs."""
         if self._shared is None:
             files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
                      self.folder / "clinic.toml"]
-            for folder in (self.root / "templates", self.root / "styles", self.folder / "images"):
+            # The language's gettext catalog too: the templates' words ("No approval found") are in it.
+            for folder in (self.root / "templates", self.root / "styles", self.folder / "images",
+                           self.root / "locales" / self.lang):
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))

@@ -17,8 +17,9 @@ from pathlib import Path
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
-from .output import (CATALOG, ManifestEntry, build_lock, catalog_page, entry_for, read_manifest, remove_leftovers,
-                     remove_leftovers_if_idle, retract, update_manifest, write_atomic)
+from .output import (BUILD, CATALOG, HTML, ManifestEntry, build_lock, catalog_page, entry_for, output_folder_problem,
+                     read_manifest, remove_leftovers, remove_leftovers_if_idle, retract, update_manifest,
+                     write_atomic)
 from .plan import Settings, outputs
 from .recover import recover_manifest
 
@@ -38,6 +39,10 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
     (default: today); their warnings go to `warn` (default: `log`).
     """
     out_dir = out_dir or root / "out"
+    refused = [problem for target, receives in ((out_dir, BUILD), (html_dir, HTML))
+               if target is not None and (problem := output_folder_problem(root, target, receives))]
+    if refused:
+        raise BuildFailed(refused)
     slugs = list(slugs)
     inputs = {lang: Inputs(root, brand_file, lang) for lang in langs}
     if not force and html_dir is None:

@@ -1,5 +1,5 @@
-"""Build stage: write files atomically and keep the output folder's manifest.json in step with what is on
-disk."""
+"""Build stage: write files atomically, keep the output folder's manifest.json in step with what is on
+disk, and refuse a place no command may write its output to."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..editions import SOURCE_LANGUAGE
-from ..problems import BuildFailed, Problem
+from ..content.project import PROJECT_FOLDERS
+from ..editions import LANGUAGES, SOURCE_LANGUAGE
+from ..problems import BuildFailed, Problem, Problems
 
 MANIFEST = "manifest.json"
 CATALOG = "index.html"  # the front desk's page (catalog.py), in English; each other language's beside it
@@ -163,3 +164,55 @@ def remove_leftovers_if_idle(out_dir: Path) -> None:
             remove_leftovers(out_dir)
     except OSError:  # busy (another build is writing), or a folder this build may not write: leave it
         pass
+
+
+# What a command writes, for output_folder_problem: a build's PDFs (build --out), its HTML (build --html),
+# one patient's copy (personalize -o, a file) or a folder of them (batch --out).
+BUILD, HTML, COPY, COPIES = "build", "html", "copy", "copies"
+
+
+def is_output_folder(folder: Path) -> bool:
+    """A folder a build wrote: it holds the manifest, or the lock every build takes before it writes."""
+    try:
+        return (folder / MANIFEST).is_file() or (folder / LOCK).is_file()
+    except OSError:  # a folder this user may not enter: the write itself will say so
+        return False
+
+
+def output_folder_problem(root: Path, target: Path, receives: str) -> Problem | None:
+    """Why `target` must not receive what a command writes (`receives`: BUILD, HTML, COPY or COPIES), or
+    None. Every command that writes asks before it writes anything: nothing lands on a filesystem root or
+    among the project's content, templates or styles; a patient's copy never lands in a build output
+    folder, where it could replace a standard handout the front desk prints; and a build does not scatter
+    its files into a folder that holds something else."""
+    folder = (target.parent if receives == COPY else target).resolve()
+    project = root.resolve()
+    what = {BUILD: "built handouts", HTML: "HTML files", COPY: "patient copies", COPIES: "patient copies"}[receives]
+    own = "(e.g. handouts-to-send/)" if receives in (COPY, COPIES) else "(e.g. out/)"
+    inside = next((name for name in PROJECT_FOLDERS if folder.is_relative_to((project / name).resolve())), None)
+
+    def place(where: Path) -> str:  # "this is" the folder itself, "this is in" it for anything below
+        return "this is" if target.resolve() == where else "this is in"
+
+    message = None
+    if folder == Path(folder.anchor):
+        message = f"{place(folder)} the filesystem root: {what} go in a folder of their own {own}"
+    elif inside:
+        message = (f"{place((project / inside).resolve())} the project's {inside}/ folder: {what} never go among the "
+                   f"content, templates and styles; choose a folder of their own {own}")
+    elif receives in (COPY, COPIES):
+        holder = next((f for f in (folder, *folder.parents) if is_output_folder(f)), None)
+        if holder is not None:
+            message = (f"{place(holder)} the build output folder {Problems(root).display(holder)}, whose PDFs "
+                       f"the front desk prints: {what} there could replace a standard handout; write to a "
+                       f"folder of their own {own}")
+    elif folder.is_dir() and os.access(folder, os.R_OK | os.X_OK):  # else the write itself will say so
+        entries = [path.name for path in folder.iterdir()]
+        if receives == BUILD and entries and not is_output_folder(folder):
+            message = (f"this folder holds other files and is not an earlier output folder (no {MANIFEST}): "
+                       "the build would mix its files in with them; choose a new or empty folder")
+        elif receives == HTML and any(name not in LANGUAGES for name in entries):
+            message = (f"this folder holds files other than the language folders "
+                       f"({', '.join(f'{lang}/' for lang in LANGUAGES)}) an earlier --html wrote; choose a new "
+                       "or empty folder")
+    return message and Problem(Problems(root).display(target), None, message, "output-folder", in_file=False)

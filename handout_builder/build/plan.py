@@ -30,14 +30,14 @@ class Settings:
 def outputs(edition: Edition, handouts: list[tuple[str, str]],
             slugs: list[str]) -> list[tuple[str, str, Edition]]:
     """(slug, kind, edition) of each output an edition makes, from (slug, kind) of every handout: the
-    rule both the plan and the no-change check follow."""
+    rule both the plan and the no-change check follow. The slug "brochure" names the brochure."""
     variant = edition.variant
     if variant.has(LEAFLET):  # "leaflet" picks the output; the variant is what else was asked for
         return [(LEAFLET, LEAFLET, Edition(edition.lang, edition.paper, variant.without(LEAFLET)))]
     if variant.printed:  # print production is for the brochure only
         return [(BROCHURE, BROCHURE, edition)]
     made = [(slug, kind, edition) for slug, kind in handouts if not slugs or slug in slugs]
-    return made + ([] if slugs else [(BROCHURE, BROCHURE, edition)])
+    return made + ([(BROCHURE, BROCHURE, edition)] if not slugs or BROCHURE in slugs else [])
 
 
 def plan(library: Library, slugs: list[str], paper: str, variants: list[Variant], problems: Problems,
@@ -45,7 +45,7 @@ def plan(library: Library, slugs: list[str], paper: str, variants: list[Variant]
     """The jobs of one language: the named handouts, or every handout and the brochure when none is named."""
     known = {h.slug: h for h in library.handouts}
     for slug in slugs:
-        if slug not in known:
+        if slug not in known and slug != BROCHURE:
             problems.about("SLUG", f"unknown handout '{slug}' in '{library.lang}' (known: "
                             f"{', '.join(sorted(known))})", code="unknown-handout")
     brochure = library.brochure

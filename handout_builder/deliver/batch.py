@@ -59,6 +59,7 @@ class BatchPlan:
     need_email: bool
     today: date
     name_column: str | None
+    allow_unencrypted: bool = False  # a row to email without a password is refused unless this
     stamp: tuple | None = None  # the file as it was checked (inode, size, time): it is read again to build
 
     def rows(self) -> Iterator[Row]:
@@ -69,12 +70,14 @@ class BatchPlan:
 
 
 def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_email: bool = False,
-               today: date | None = None, name_column: str | None = None) -> BatchPlan:
+               today: date | None = None, name_column: str | None = None,
+               allow_unencrypted: bool = False) -> BatchPlan:
     """Read and check every row. A problem with the file itself (not found, not UTF-8, missing or repeated
     columns) is BuildFailed; a problem with one row only refuses that row.
 
     `name_column` names files by an extra column the clinic chooses (e.g. a visit number) instead of by
-    row number; the patient's columns are refused: no patient name in a file name.
+    row number; the patient's columns are refused: no patient name in a file name. A row to email
+    without a password is refused unless `allow_unencrypted`.
     """
     if name_column in COLUMNS + OPTIONAL_COLUMNS:
         raise BuildFailed([Problem("--name-column", None, f"'{name_column}': files can be named by an extra "
@@ -83,7 +86,7 @@ def plan_batch(root: Path, csv_path: Path, brand_file: Path | None = None, need_
                                       else "a value many rows share"), "option", in_file=False)],
                           "nothing was built")
     plan = BatchPlan(csv_path, [], 0, 0, Personalizer(root, brand_file), need_email, today or date.today(),
-                     name_column)
+                     name_column, allow_unencrypted)
     problems = Problems()
     for row, messages in _checked_rows(plan):
         plan.total += 1
@@ -187,6 +190,9 @@ def _check_row(plan: BatchPlan, record: dict[str, str], too_many_fields: bool, l
         report("email", "email is not an email address")
     elif email is None and plan.need_email:
         report("email", "email is empty: it is needed to send the handout")
+    elif plan.need_email and request and not request.password and not plan.allow_unencrypted:
+        report("password", "password is empty: the handout would be emailed unencrypted; give the row a "
+               "password, or pass --allow-unencrypted to send it so")
     label = (record.get(name_column) or "").strip() if name_column else None
     if name_column:
         if not FILE_LABEL.match(label):
@@ -373,14 +379,25 @@ class BatchReport:
 
 def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = None, brand_file: Path | None = None,
               send_email: bool = False, smtp: dict | None = None, name_column: str | None = None,
+              allow_unencrypted: bool = False,
               progress: Callable[[int, int], None] = lambda done, total: None) -> BatchReport:
     """`batch` and `email`: check every row, render the good ones into `out_dir`, and email them (or write
     .eml drafts) when `send_email`. BuildFailed for a problem with the file, the output folder or the mail
     settings as a whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
-    from .mail import smtp_settings
+    from ..build.output import COPIES, output_folder_problem
+    from .mail import check_server, smtp_settings
 
-    plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column)
+    if refused := output_folder_problem(root, out_dir, COPIES):
+        raise BuildFailed([refused])
+    plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column,
+                      allow_unencrypted=allow_unencrypted)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None
+    if settings and settings.host:
+        try:
+            check_server(settings)  # before any rendering: a wrong password is not found 10,000 rows later
+        except BuildFailed:
+            plan.personalizer.close()  # its font folder: no row will render
+            raise
     if plan.good:
         check_writable(out_dir)  # before the first row renders, not after
     done = 0

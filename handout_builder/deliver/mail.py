@@ -7,16 +7,20 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
+from email.utils import formatdate, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
 from ..build.output import write_atomic
 from ..model import Clinic, Handout, MailServer
-from ..problems import Problems
+from ..problems import BuildFailed, Problems
 from ..render.translation import translations
 
 DEFAULT_PASSWORD_ENV = "MAKE_HANDOUTS_SMTP_PASSWORD"
@@ -72,6 +76,10 @@ def compose(root: Path, clinic: Clinic, handout: Handout, prescriber: str, to: s
     message["From"] = sender or clinic.email
     message["To"] = to
     message["Subject"] = subject
+    # RFC 5322 requires Date; a Message-ID lets mail systems (and spam filters) tell messages apart. The
+    # id is made for the sender's domain, never this computer's host name.
+    message["Date"] = formatdate(localtime=True)
+    message["Message-ID"] = make_msgid(domain=_domain(sender or clinic.email, clinic.website))
     message.set_content(body)
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"{handout.slug}.pdf")
     return message
@@ -83,24 +91,26 @@ def write_draft(path: Path, message: EmailMessage) -> None:
     write_atomic(path, message.as_bytes())
 
 
+def check_server(settings: SmtpSettings) -> None:
+    """Open a session, start TLS and log in, then leave: a batch calls this before it renders anything,
+    so a missing password, a refused login or a server that is down is reported first (BuildFailed)."""
+    problems = Problems()
+    try:
+        with _session(settings, problems):
+            pass
+    except _NoSession:
+        pass
+    problems.raise_if_any("nothing was built or sent")
+
+
 def send(settings: SmtpSettings, messages: list[tuple[int, EmailMessage]], where: str,
          problems: Problems) -> list[int]:
     """Send every message in one SMTP session (STARTTLS first when asked, then login if a user is set).
     Returns the rows sent; a refused message is a problem of its row, a refused session of the run.
     Messages quote no address: rows are named by their line."""
-    password = os.environ.get(settings.password_env)
-    if settings.user and not password:
-        problems.about("--smtp-password-env", f"set the environment variable {settings.password_env} to the "
-                       f"SMTP password of {settings.user}", code="smtp")
-        return []
     sent = []
     try:
-        with smtplib.SMTP(settings.host, settings.port, timeout=30) as server:
-            if settings.starttls:
-                server.starttls(context=ssl.create_default_context(
-                    cafile=str(settings.ca_file) if settings.ca_file else None))
-            if settings.user:
-                server.login(settings.user, password)
+        with _session(settings, problems) as server:
             for line, message in messages:
                 try:
                     server.send_message(message)
@@ -108,17 +118,74 @@ def send(settings: SmtpSettings, messages: list[tuple[int, EmailMessage]], where
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
                     problems.add(where, line, f"the mail server refused the message (SMTP {_code(error)})",
                                  code="smtp")
+    except _NoSession:
+        pass
+    return sent
+
+
+class _NoSession(Exception):
+    """The session could not start or broke off; its problem is already reported."""
+
+
+@contextmanager
+def _session(settings: SmtpSettings, problems: Problems) -> Iterator[smtplib.SMTP]:
+    """An SMTP session, encrypted and logged in as the settings ask. Any failure of the server (down,
+    refused, no STARTTLS or AUTH, a bad certificate) becomes one problem of the mail server, in words,
+    and _NoSession."""
+    password = os.environ.get(settings.password_env)
+    if settings.user and not password:
+        problems.about("--smtp-password-env", f"set the environment variable {settings.password_env} to the "
+                       f"SMTP password of {settings.user}", code="smtp")
+        raise _NoSession
+    server_name = f"{settings.host}:{settings.port}"
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=30) as server:
+            server.ehlo_or_helo_if_needed()
+            if settings.starttls:
+                if not server.has_extn("starttls"):
+                    raise _Unsupported(
+                        f"{server_name} does not offer STARTTLS, so the mail and the login would travel "
+                        "unencrypted: ask whoever runs the server to turn STARTTLS on, or use the clinic's "
+                        "server that has it; only for a server on this computer, turn encryption off with "
+                        "--no-smtp-starttls or [smtp] starttls = false")
+                server.starttls(context=ssl.create_default_context(
+                    cafile=str(settings.ca_file) if settings.ca_file else None))
+                server.ehlo()  # what the server offers once encrypted
+            if settings.user:
+                if not server.has_extn("auth"):
+                    raise _Unsupported(
+                        f"{server_name} does not accept a login (it offers no SMTP AUTH"
+                        + (" after STARTTLS" if settings.starttls else "") + f"), so it cannot check "
+                        f"{settings.user}'s password: remove the user (--smtp-user or [smtp] user) if the server "
+                        "needs no login, or check the host and port")
+                server.login(settings.user, password)
+            yield server
+    except _Unsupported as unsupported:
+        problems.about(MAIL_SERVER, str(unsupported), code="smtp")
+        raise _NoSession from None
     except ssl.SSLCertVerificationError as error:
         problems.about(MAIL_SERVER, f"the certificate of {settings.host} could not be verified "
                        f"({error.verify_message}); if the clinic's server has its own certificate, give it "
                        "with --smtp-ca-file or [smtp] ca_file", code="smtp")
+        raise _NoSession from None
     except smtplib.SMTPAuthenticationError:
         problems.about(MAIL_SERVER, f"{settings.host} refused the login of {settings.user}", code="smtp")
+        raise _NoSession from None
     except (smtplib.SMTPException, OSError) as error:
-        problems.about(MAIL_SERVER, f"could not send through {settings.host}:{settings.port}: "
-                       f"{type(error).__name__}: {error.strerror if isinstance(error, OSError) else error}",
+        # SMTPException is an OSError without a strerror: its text is the message itself.
+        reason = (error.strerror if isinstance(error, OSError) else None) or str(error) or "no answer"
+        problems.about(MAIL_SERVER, f"could not send through {server_name}: {type(error).__name__}: {reason}",
                        code="smtp")
-    return sent
+        raise _NoSession from None
+
+
+class _Unsupported(Exception):
+    """The server lacks what the settings need (STARTTLS, AUTH); the message says which."""
+
+
+def _domain(address: str, website: str) -> str:
+    """The domain a Message-ID is made for: the sender's address's, else the clinic's website's."""
+    return address.rpartition("@")[2] or urlsplit(website).hostname or "localhost"
 
 
 def _code(error: smtplib.SMTPException) -> str:

@@ -18,8 +18,15 @@ MAX_NAME = 100
 MAX_PLAN = 1200
 MAX_PASSWORD = 127  # AES-256 in PDF 2.0 uses at most 127 bytes of the password
 # Control, surrogate, private-use and unassigned characters, and line/paragraph separators: none of them
-# prints as text, and some (bidi controls aside) can hide or reorder what the patient reads.
+# prints as text, and some can hide what the patient reads.
 REFUSED_CATEGORIES = ("Cc", "Cs", "Co", "Cn", "Zl", "Zp")
+# The bidirectional controls and isolates (format characters, so not in the categories above): invisible,
+# they reorder the text around them, so "Use \u202e01\u202c pumps" prints "Use 10 pumps". Right-to-left
+# letters need none of them: the bidi algorithm orders an Arabic or Hebrew name by itself.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Why a bidi control is refused, by field: a password is never printed, but PDF 2.0 passes it through
+# SASLprep, which refuses these characters, so a reader could not open the copy.
+BIDI_HARM = {"password": "which a PDF password may not hold (the copy might not open)"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 YES, NO = ("yes", "y", "true", "1"), ("no", "n", "false", "0", "")
 
@@ -147,6 +154,10 @@ def _one_line(value: str | None, field: str, problem) -> str | None:
 
 def _check_characters(value: str, field: str, problem) -> bool:
     for char in value:
+        if char in BIDI_CONTROLS:
+            harm = BIDI_HARM.get(field, "which can reorder what prints")
+            problem(f"{field} contains the bidirectional control U+{ord(char):04X}, {harm}; remove it", field)
+            return False
         if unicodedata.category(char) in REFUSED_CATEGORIES and char != " ":
             problem(f"{field} contains the non-printing character U+{ord(char):04X}; remove it", field)
             return False

@@ -16,28 +16,42 @@ from ..build.plan import Settings
 from ..content.library import load_library
 from ..content.project import languages
 from ..editions import PAPERS, Edition
-from ..pdf.encryption import encrypt
 from ..pdf.engine import SharedAssets, asset_roots, check_stylesheets, lay_out, make_fetcher, write
+from ..pdf.join import sheet_in_front, version_and_pages
 from ..problems import BuildFailed, Problem, Problems
 from ..render.renderer import Renderer
 from .patient import Personal, Request, check_request
 
-# Laid-out handouts a process keeps for the plan sheets in front of them (a batch groups its rows by
-# handout edition; a few are enough).
-LAYOUTS_KEPT = 6
+# Standard handouts a process keeps written, ready for the plan sheets in front of them: a PDF of some
+# 50 to 100 KB each, so every edition a clinic gives (9 handouts, 2 languages, 2 sizes, 2 papers) fits.
+LAYOUTS_KEPT = 100
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A standard handout edition written once, without patient data: what goes behind each plan sheet."""
+
+    pdf: bytes
+    pages: int
 
 
 class Personalizer:
     """Loads a project once, then renders personalised handouts from it (one per batch worker).
 
     A personalised handout is a plan sheet (the patient's name and plan, one page) in front of the
-    clinic's standard handout. The handout is laid out once per process and edition, and its pages are
-    written again behind each patient's sheet: laying out a 4-page handout costs about four times what
-    writing it does, and the sheet is a single short page.
+    clinic's standard handout. The handout is written once per process and edition, or taken from the
+    shared build when that is current (the content a Personalizer loaded does not change: the app loads
+    a new one after an edit). Each copy lays out and writes only its sheet, and pikepdf puts the sheet
+    in front of the handout's PDF (pdf/join.py, sheet_in_front) and encrypts it in the same pass:
+    writing the handout's pages again for every copy took two thirds of its time.
     """
 
-    def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT):
+    def __init__(self, root: Path, brand_file: Path | None = None, layouts_kept: int = LAYOUTS_KEPT,
+                 built: Path | None = None):
         self.root = root
+        # The shared build's output folder (`make-handouts build`, the app's --out): a PDF there of the very
+        # content version a copy needs is the standard handout already written.
+        self.built = root / "out" if built is None else built
         self.layouts_kept = layouts_kept
         self.brand_file = brand_file
         self.langs = tuple(languages(root)) or ("en",)
@@ -49,8 +63,8 @@ class Personalizer:
         problems = Problems(root)
         self.assets = SharedAssets(self.fetcher, check_stylesheets(root, self.fetcher, problems))
         problems.raise_if_any()
-        # Handouts laid out without patient data, by Request.layout_key, least recently used first.
-        self._layouts: OrderedDict[tuple, object] = OrderedDict()
+        # Standard handouts written without patient data, by Request.layout_key, least recently used first.
+        self._standards: OrderedDict[tuple, Standard] = OrderedDict()
 
     def renderer(self, lang: str) -> Renderer:
         """The renderer of one language, its content loaded and checked on first use."""
@@ -70,7 +84,7 @@ class Personalizer:
         """Remove the folder WeasyPrint copies the @font-face fonts to. It does so itself only when its
         FontConfiguration is garbage collected, which a forked batch worker never is (it ends with
         os._exit). Renders no more afterwards; the library stays usable."""
-        self._layouts.clear()
+        self._standards.clear()
         self.assets.close()
 
     def render(self, request: Request) -> tuple[bytes, int]:
@@ -80,41 +94,37 @@ class Personalizer:
         renderer.problems = problems  # this request's problems, not an earlier one's
         handout = renderer.library.handout(request.slug)
         what = problems.display(handout.path)
-        data = pages = None
-        handout_layout = self._handout_layout(request, renderer, what, problems)
-        if handout_layout is not None:
+        sheet_pdf = None
+        standard = self._standard(request, renderer, what, problems)
+        if standard is not None:
             html = renderer.plan_sheet(request.slug, PAPERS[request.paper], request.variant, request.personal,
-                                       len(handout_layout.pages))
+                                       standard.pages)
             sheet = self._lay_out(html, what, problems) if html else None
             if sheet is not None and len(sheet.pages) > 1:
                 problems.add(what, None, f"the plan sheet takes {len(sheet.pages)} pages; a plan must fit on "
                              "one: shorten the plan (fewer lines)", code="plan-too-long")
             if not problems:
-                combined = handout_layout.copy([sheet.pages[0], *handout_layout.pages])
-                data = write(combined, self.refused, what, problems)
-                pages = len(combined.pages)
+                sheet_pdf = write(sheet, self.refused, what, problems)
         if problems:
             raise BuildFailed(_without_patient_data(problems.items, request.personal))
-        if request.password:
-            data = encrypt(data, request.password)
-        return data, pages
+        return sheet_in_front(sheet_pdf, standard.pdf, request.password), standard.pages + 1
 
     def prepare(self, slug: str, edition: Edition) -> None:
-        """Lay out one handout edition now, without patient data, so that each copy of it costs only its
-        plan sheet (the app does this before forking its workers, which inherit the layouts). BuildFailed
-        on a problem."""
+        """Lay out and write one handout edition now, without patient data, so that each copy of it costs
+        only its plan sheet (the app does this before forking its workers, which inherit them).
+        BuildFailed on a problem."""
         problems = Problems(self.root)
         renderer = self.renderer(edition.lang)
         renderer.problems = problems
         blank = Request(slug, edition.lang, edition.paper, Personal("", "", "", None, date.today()), None,
                         edition.variant)
-        self._handout_layout(blank, renderer, problems.display(renderer.library.handout(slug).path), problems)
+        self._standard(blank, renderer, problems.display(renderer.library.handout(slug).path), problems)
         problems.raise_if_any()
 
     @property
     def prepared(self) -> int:
-        """How many handout editions are laid out."""
-        return len(self._layouts)
+        """How many handout editions are written, ready for plan sheets."""
+        return len(self._standards)
 
     def render_rows(self, requests: list[Request]) -> list[tuple[bytes | None, list[Problem]]]:
         """Each request's PDF, or None and its problems: a bad row does not stop the others."""
@@ -126,23 +136,51 @@ class Personalizer:
                 rendered.append((None, failure.problems))
         return rendered
 
-    def _handout_layout(self, request: Request, renderer: Renderer, what: str, problems: Problems):
-        """The handout laid out for the request's edition, without patient data; None on a problem."""
+    def _standard(self, request: Request, renderer: Renderer, what: str, problems: Problems) -> Standard | None:
+        """The handout of the request's edition, written without patient data; None on a problem."""
         key = request.layout_key
-        if key in self._layouts:
-            self._layouts.move_to_end(key)
-            return self._layouts[key]
-        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant,
-                                content_version=self._content_version(request, renderer))
+        if key in self._standards:
+            self._standards.move_to_end(key)
+            return self._standards[key]
+        version = self._content_version(request, renderer)
+        standard = self._built(request, version)
+        if standard is not None:
+            return self._keep(key, standard)
+        html = renderer.handout(request.slug, PAPERS[request.paper], request.variant, content_version=version)
         if not html:
             return None
         layout = self._lay_out(html, what, problems)
         if problems:
             return None
-        self._layouts[key] = layout
-        while len(self._layouts) > self.layouts_kept:
-            self._layouts.popitem(last=False)
-        return layout
+        data = write(layout, self.refused, what, problems, content_version=version)
+        if problems:
+            return None
+        return self._keep(key, Standard(data, len(layout.pages)))
+
+    def _keep(self, key: tuple, standard: Standard) -> Standard:
+        self._standards[key] = standard
+        while len(self._standards) > self.layouts_kept:
+            self._standards.popitem(last=False)
+        return standard
+
+    def _built(self, request: Request, version: str) -> Standard | None:
+        """The shared build's PDF of this edition if the build wrote it (the manifest holds its digest: no
+        other file put there, such as a personalised copy, is taken) and made it from exactly this content
+        (its /ContentVersion fingerprints the sources, templates, styles and code); else None."""
+        import hashlib
+
+        from ..build.output import read_manifest
+
+        path = request.edition.path(request.slug)
+        entry = next((e for e in read_manifest(self.built) if e.path == path), None)
+        try:
+            data = (self.built / path).read_bytes() if entry else b""
+        except OSError:
+            return None
+        if not data or hashlib.sha256(data).hexdigest() != entry.sha256:
+            return None
+        found = version_and_pages(data)
+        return Standard(data, found[1]) if found and found[0] == version else None
 
     def _content_version(self, request: Request, renderer: Renderer) -> str:
         """The version the shared build prints on this handout: the pages behind the plan sheet trace
@@ -203,7 +241,7 @@ def personalize(root: Path, values: dict[str, str | None], output: Path, brand_f
                 ) -> Written:
     """One personalised handout from command-line values, written to `output` (atomically); BuildFailed
     names the bad options."""
-    from ..build.output import write_atomic
+    from ..build.output import COPY, output_folder_problem, write_atomic
 
     personalizer = Personalizer(root, brand_file)
     problems = Problems(root)
@@ -213,6 +251,8 @@ def personalize(root: Path, values: dict[str, str | None], output: Path, brand_f
     if request and len(request.personal.patient) > 1 and request.personal.patient.casefold() in str(output).casefold():
         problems.about("--output", "the output file name contains the patient's name: name the file by "
                         "handout (e.g. the slug), so the name stays inside the PDF", code="patient-field")
+    elif request and (refused := output_folder_problem(root, output, COPY)):  # quotes the path: checked above
+        problems.items.append(refused)
     problems.raise_if_any()
     try:
         data, pages = personalizer.render(request)

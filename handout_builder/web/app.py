@@ -60,7 +60,10 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(SECRET_KEY=_secret_key(settings.data_dir), MAX_CONTENT_LENGTH=FORM_LIMIT,
                       WTF_CSRF_TIME_LIMIT=None,  # a form lives as long as its session, at most 8 hours
-                      WTF_CSRF_SSL_STRICT=settings.secure, SEND_FILE_MAX_AGE_DEFAULT=3600)
+                      # No Referer check over https: the pages say Referrer-Policy: no-referrer, so a browser
+                      # sends none and every form would be refused. The form token (bound to the session)
+                      # and the SameSite, __Host- session cookie are the defence against cross-site posts.
+                      WTF_CSRF_SSL_STRICT=False, SEND_FILE_MAX_AGE_DEFAULT=3600)
     keep(app, SETTINGS, settings)
     connections = threading.local()
 
@@ -80,6 +83,9 @@ def create_app(settings: Settings) -> Flask:
     keep(app, WORKSHOP, workshop)
     keep(app, JOBS, Jobs(workshop.run))
     catalogs = i18n.catalogs(settings.root)
+    # The app's language picker names each language in itself ("Español" in the English app), so a
+    # reader finds their own; everywhere else a language is named in the reader's language.
+    own_names = {code: catalogs[code].gettext(LANGUAGE_NAMES[code]) for code in LANGUAGES}
     clinic, _ = read_brand_file(settings.brand_file or settings.root / "handouts" / "clinic.toml", Problems())
     keep(app, CLINIC, clinic)
 
@@ -145,7 +151,7 @@ def create_app(settings: Settings) -> Flask:
     @app.context_processor
     def page_context():
         user = g.get("user")
-        return dict(clinic=clinic, user=user, lang=g.get("lang", "en"), languages=LANGUAGE_NAMES,
+        return dict(clinic=clinic, user=user, lang=g.get("lang", "en"), languages=own_names,
                     areas=ROLE_AREAS.get(user.role, ()) if user else (), nav=_navigation(user),
                     app_languages=LANGUAGES)
 

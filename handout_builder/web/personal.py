@@ -144,7 +144,7 @@ def make():
         settings = setting("settings")
         try:
             with db.writing(g.db):
-                job_id = print_bytes(data, job_title(slug), copies, settings.printer)
+                job_id = print_bytes(data, job_title(slug), copies, settings.printer, paper=edition.paper)
                 record_given(g.db, g.user.name, slug, edition, "printed", personalised=True, copies=copies,
                              record=record)
                 db.audit(g.db, g.user.name, "printed a personalised copy",

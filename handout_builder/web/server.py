@@ -1,8 +1,9 @@
 """Web stage: `make-handouts serve`: the app on waitress (never Flask's development server).
 
-It listens on this computer only (127.0.0.1) unless told it sits behind a TLS proxy: waitress speaks
-plain HTTP, so on a network the TLS ends at a proxy on this computer (Caddy, nginx), and the app trusts
-that one proxy's X-Forwarded-* headers and refuses every request that does not come through it.
+It listens on this computer only (127.0.0.1) unless it serves TLS or sits behind a TLS proxy. waitress
+speaks plain HTTP, so on a network the TLS ends either in this process (`--cert/--key`: tls.py relays
+each connection to waitress on a loopback socket), or at a proxy on this computer (Caddy, nginx), whose
+X-Forwarded-* headers the app trusts, refusing every request that does not come through it.
 """
 
 from __future__ import annotations
@@ -44,12 +45,19 @@ class OnlyThroughProxy:
         return self.app(environ, start_response)
 
 
-def check_address(host: str, behind_proxy: str | None) -> None:
+def check_address(host: str, behind_proxy: str | None, cert: Path | None = None, key: Path | None = None) -> None:
     problems = Problems()
-    if behind_proxy is None and not is_loopback(host):
+    if (cert is None) != (key is None):
+        problems.about("--key" if key is None else "--cert", "--cert and --key go together: the certificate "
+                       "chain (PEM) and its private key", code="address")
+    if cert is not None and behind_proxy is not None:
+        problems.about("--behind-proxy", "the TLS ends either here (--cert/--key) or at the proxy, not both",
+                       code="address")
+    if behind_proxy is None and cert is None and not is_loopback(host):
         problems.about("--host", f"{host} is reachable from other computers, and waitress serves plain HTTP: "
-                       "put a TLS proxy (Caddy, nginx) in front and pass --behind-proxy with its address "
-                       "(e.g. --behind-proxy 127.0.0.1), or serve on 127.0.0.1", code="address")
+                       "serve TLS with --cert FILE --key FILE, or put a TLS proxy (Caddy, nginx) in front and "
+                       "pass --behind-proxy with its address (e.g. --behind-proxy 127.0.0.1), or serve on "
+                       "127.0.0.1", code="address")
     if behind_proxy is not None:
         try:
             ipaddress.ip_address(behind_proxy)
@@ -73,19 +81,42 @@ def configure_logging() -> None:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, behind_proxy: str | None = None,
-          threads: int = 8) -> None:
-    """Start the app and serve until interrupted. BuildFailed for an address it must not listen on."""
+          threads: int = 8, cert: Path | None = None, key: Path | None = None) -> None:
+    """Start the app and serve until interrupted: over TLS with `cert` and `key`. BuildFailed for an
+    address it must not listen on, or a certificate it cannot use."""
     import waitress
 
-    check_address(host, behind_proxy)
+    check_address(host, behind_proxy, cert, key)
+    front = None
+    if cert is not None:
+        from .tls import TlsFront, tls_context
+
+        context = tls_context(cert, key)
+        try:
+            front = TlsFront(context, host, port)
+        except OSError as error:
+            problems = Problems()
+            problems.about("--port", f"cannot listen on {host}:{port}: {error.strerror or error}", code="address")
+            problems.raise_if_any("the app was not started")
     configure_logging()
-    settings.secure = behind_proxy is not None
+    settings.secure = behind_proxy is not None or front is not None
     app = create_app(settings)
-    application = OnlyThroughProxy(app, behind_proxy) if behind_proxy else app
+    application = OnlyThroughProxy(app, behind_proxy) if behind_proxy else front.only_relayed(app) if front else app
     log = logging.getLogger("handout_builder.web")
     log.info("project %s, data in %s, PDFs in %s", settings.root, settings.data_dir, settings.out_dir)
+    options = dict(threads=threads, ident="", channel_timeout=120)
     try:
-        waitress.serve(application, host=host, port=port, threads=threads, ident="", channel_timeout=120)
+        if front is None:
+            waitress.serve(application, host=host, port=port, **options)
+        else:
+            server = waitress.create_server(application, sockets=[front.inner], url_scheme="https", **options)
+            front.start()
+            log.info("Serving on https://%s:%d (TLS; waitress behind it on 127.0.0.1:%d, for the TLS front only)",
+                     host, port, front.inner_address[1])
+            try:
+                server.run()
+            finally:
+                front.close()
     finally:
         close(app)
 

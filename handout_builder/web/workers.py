@@ -1,6 +1,7 @@
 """Web stage: where the app's PDFs are made. Personalised copies render on the library's one process pool
-(build/pool.py), kept warm: a Personalizer in the server process lays out every standard handout edition
-once, then the workers fork from it and inherit the layouts, so a patient's copy costs its plan sheet.
+(build/pool.py), kept warm: a Personalizer in the server process holds every standard handout edition
+written once (the standard build's PDFs, read back, and the large-print editions it lays out), then the
+workers fork from it and inherit them, so a patient's copy costs its plan sheet.
 
 Everything else the server process itself does with WeasyPrint or pdfium (builds, thumbnails, the warm-up
 layouts) runs on one thread, the "workshop" thread, and the pool's workers are forked only from that
@@ -153,7 +154,7 @@ class Workshop:
     def _load(self, stamp: str) -> Generation:
         generation = Generation(stamp)
         try:
-            personalizer = Personalizer(self.root, self.brand_file, layouts_kept=LAYOUTS_KEPT)
+            personalizer = Personalizer(self.root, self.brand_file, layouts_kept=LAYOUTS_KEPT, built=self.out_dir)
             generation.editions = [(slug, Edition(lang, paper, variant))
                                    for lang in personalizer.langs for slug in sorted(personalizer.slugs(lang))
                                    for paper in self.warm_papers for variant in (Variant(), Variant.of(LARGE_PRINT))]
@@ -178,7 +179,8 @@ class Workshop:
         return Pool(in_worker, self.processes, here=personalizer)
 
     def _warm(self, generation: Generation) -> None:
-        """Queue one layout per standard edition, then a fresh pool forked from the laid-out process."""
+        """Queue the standard build, then one layout per standard edition (those the build wrote are read
+        from it instead), then a fresh pool forked from the laid-out process."""
         def lay_out(slug: str, edition: Edition) -> None:
             if not generation.retired:
                 try:
@@ -197,10 +199,10 @@ class Workshop:
             self.log(f"ready: {generation.personalizer.prepared} handout editions laid out, "
                      f"{generation.pool.processes} render workers")
 
+        self.run(self._build_standard)
         for slug, edition in generation.editions:
             self.run(lay_out, slug, edition)
         self.run(fork_warm_workers)
-        self.run(self._build_standard)
 
     def _build_standard(self) -> None:
         """Every handout and the brochure on the clinic's paper, in every language, as `make build` does:
