@@ -13,7 +13,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..problems import Problems
+from ..problems import BuildFailed, Problems
 from .app import Settings, close, create_app
 
 LOOPBACK_NAMES = ("localhost",)
@@ -87,6 +87,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, behind_
     import waitress
 
     check_address(host, behind_proxy, cert, key)
+    from ..build.output import BUILD, output_folder_problem
+
+    # The app builds into --out: refused at start, as `build --out` is, not at the first rebuild.
+    if refused := output_folder_problem(settings.root, settings.out_dir, BUILD):
+        raise BuildFailed([refused], "the app was not started")
     front = None
     if cert is not None:
         from .tls import TlsFront, tls_context
