@@ -205,16 +205,6 @@ def test_other_addresses_need_a_tls_proxy(tmp_path):
     assert result.exit_code == 1 and "'proxy.local' is not an IP address" in result.output
 
 
-def test_the_app_refuses_to_build_into_the_content_folders(tmp_path):
-    """`serve --out handouts` would have its rebuild button write PDFs among the clinicians' files."""
-    project = app_project(tmp_path / "p")
-    before = sorted(p.relative_to(project) for p in (project / "handouts").rglob("*"))
-    result = run("serve", "--out", str(project / "handouts"), "--data", str(tmp_path / "data"), project=project)
-    assert result.exit_code == 1, result.output
-    assert "handouts" in result.output and "the app was not started" in result.output
-    assert sorted(p.relative_to(project) for p in (project / "handouts").rglob("*")) == before
-
-
 def test_behind_the_proxy_only_its_requests_are_served_and_cookies_are_secure(server):
     from werkzeug.test import Client as WsgiClient
 

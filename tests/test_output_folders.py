@@ -20,14 +20,14 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def refused(project: Path, *args: str) -> str:
+def refused(project: Path, *args: str, summary: str = "nothing was built.") -> str:
     """The one problem line of a command that must be refused without writing anything."""
     before = snapshot(project.parent)
     result = run(*args, project=project)
     assert result.exit_code == 1, (result.exit_code, result.output)
     assert "Traceback" not in result.output
-    *problems, summary = result.stderr.strip().splitlines()
-    assert len(problems) == 1 and summary.endswith("nothing was built."), result.stderr
+    *problems, problems_summary = result.stderr.strip().splitlines()
+    assert len(problems) == 1 and problems_summary.endswith(summary), result.stderr
     assert snapshot(project.parent) == before  # nothing written, earlier outputs intact
     return problems[0]
 
@@ -189,3 +189,13 @@ def test_the_filesystem_root_is_refused_for_every_output(project, receives, targ
     assert (problem.path, problem.message, problem.code) == (target, message, "output-folder")
     assert str(problem) == f"{target}: error: {message} [output-folder]"
 
+
+
+def test_the_app_refuses_to_build_into_the_content_folders(project, tmp_path):
+    """`serve --out handouts` would have its rebuild button write PDFs among the clinicians' files: refused
+    at start, before the app serves or writes anything (not even its data folder)."""
+    line = refused(project, "serve", "--out", str(project / "handouts"), "--data", str(project / "app-data"),
+                   summary="the app was not started.")
+    assert line.startswith("handouts: error: this is the project's handouts/ folder: built "
+                           "handouts never go among the content, templates and styles")
+    assert not (project / "app-data").exists()

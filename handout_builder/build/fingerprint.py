@@ -13,7 +13,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from ..content.project import MAX_FILE_BYTES, content_file
+from ..content.project import MAX_FILE_BYTES, catalog_path, content_file
 from ..editions import BROCHURE, DRUG, LEAFLET, TOPIC
 from ..render.fonts import font_dir
 from .output import write_atomic
@@ -104,11 +104,10 @@ class Inputs:
         """What every output reads: brand, logo, press profile, sources, glossary, templates, styles,
         images, the language's translations, fonts, and the code and versions that turn them into PDFs."""
         if self._shared is None:
-            files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
-                     self.folder / "clinic.toml"]
             # The language's gettext catalog too: the templates' words ("No approval found") are in it.
-            for folder in (self.root / "templates", self.root / "styles", self.folder / "images",
-                           self.root / "locales" / self.lang):
+            files = [self.folder / "sources.yaml", self.folder / f"glossary.{self.lang}.yaml",
+                     self.folder / "clinic.toml", catalog_path(self.root, self.lang)]
+            for folder in (self.root / "templates", self.root / "styles", self.folder / "images"):
                 files += sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
             parts = [(self._name(p), self._hash(p)) for p in files]
             parts.append(("brand", self._hash(self.brand_file)))

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..editions import BROCHURE, DEFAULT_PAPER, SOURCE_LANGUAGE, Edition, Job, Variant
 from ..problems import BuildFailed, Problems
 from .fingerprint import Inputs, Record, content_version
-from .output import (BUILD, CATALOG, HTML, ManifestEntry, build_lock, catalog_page, entry_for, output_folder_problem,
+from .output import (BUILD, CATALOG, HTML, ManifestEntry, build_lock, catalog_page, entry_for, refuse_output_folders,
                      read_manifest, remove_leftovers, remove_leftovers_if_idle, retract, update_manifest,
                      write_atomic)
 from .plan import Settings, outputs
@@ -39,10 +39,7 @@ def build(root: Path, slugs: list[str] | tuple[str, ...] = (), *,
     (default: today); their warnings go to `warn` (default: `log`).
     """
     out_dir = out_dir or root / "out"
-    refused = [problem for target, receives in ((out_dir, BUILD), (html_dir, HTML))
-               if target is not None and (problem := output_folder_problem(root, target, receives))]
-    if refused:
-        raise BuildFailed(refused)
+    refuse_output_folders(root, (out_dir, BUILD), (html_dir, HTML))
     slugs = list(slugs)
     inputs = {lang: Inputs(root, brand_file, lang) for lang in langs}
     if not force and html_dir is None:
@@ -129,7 +126,8 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
         recover_manifest(root, out_dir, warn)
         record = Record(out_dir)
         fingerprints = {job.path: _fingerprint(inputs, settings, job) for job in jobs}
-        listed = {e.path for e in read_manifest(out_dir)}  # a killed build may have retracted a fresh file
+        before = read_manifest(out_dir)
+        listed = {e.path for e in before}  # a killed build may have retracted a fresh file
         stale = [job for job in jobs if force or job.path not in listed
                  or not record.is_fresh(job.path, fingerprints[job.path])]
         cache = PartCache(out_dir, inputs[first.lang].shared())
@@ -144,7 +142,6 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             log(str(warning))
 
         # Manifest entries for files about to be replaced go first, so a kill never leaves a wrong one.
-        before = read_manifest(out_dir)
         retract(out_dir, {job.path for job in stale})
         written, built = [], {}
         try:
@@ -166,7 +163,7 @@ def _build(root, inputs, slugs, paper, variants, brand_file, out_dir, html_dir, 
             for result in rendered:
                 if result.part_keys:
                     cache.keep(result.job.path, result.part_keys)
-            entries = update_manifest(out_dir, written)
+            entries = update_manifest(out_dir, written, earlier=before)
             log(f"wrote {out_dir / 'manifest.json'}")
             record.save(built)  # last: an output counts as fresh only once everything about it is on disk
         except BuildFailed as failure:  # a full disk: the files not yet replaced are the old ones, listed again

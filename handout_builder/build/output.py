@@ -56,16 +56,18 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
-    except BaseException as error:
+    except OSError as error:
         if temp is not None:
             Path(temp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise cannot_write(path, error) from None
+        raise cannot_write(path, error) from None
+    except BaseException:  # a kill or a bug: no half-written file either
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
         raise
 
 
 def cannot_write(path: Path, error: OSError) -> BuildFailed:
-    """The user's problem with a file or folder the tool must write: `path: error: cannot write: ...`."""
+    """The user's problem with a file or folder the tool must write: `path: error: cannot write here: ...`."""
     return BuildFailed([Problem(str(path), None, f"cannot write here: {error.strerror or error}", "write")],
                        "nothing was written")
 
@@ -216,3 +218,12 @@ def output_folder_problem(root: Path, target: Path, receives: str) -> Problem | 
                        f"({', '.join(f'{lang}/' for lang in LANGUAGES)}) an earlier --html wrote; choose a new "
                        "or empty folder")
     return message and Problem(Problems(root).display(target), None, message, "output-folder", in_file=False)
+
+
+def refuse_output_folders(root: Path, *targets: tuple[Path | None, str], action: str = "nothing was built") -> None:
+    """BuildFailed naming every (target, receives) that output_folder_problem refuses; None targets are
+    skipped. The commands that write a folder ask this before they start."""
+    refused = [problem for target, receives in targets
+               if target is not None and (problem := output_folder_problem(root, target, receives))]
+    if refused:
+        raise BuildFailed(refused, action)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..problems import BuildFailed, Problems
 from .incremental import build
-from .output import BUILD, output_folder_problem
+from .output import BUILD, refuse_output_folders
 
 
 def watched_folders(root: Path, brand_file: Path | None) -> list[Path]:
@@ -27,8 +27,7 @@ def watch(root: Path, paper: str = "letter", brand_file: Path | None = None, out
     import watchfiles
 
     out_dir = (out_dir or root / "out").resolve()
-    if refused := output_folder_problem(root, out_dir, BUILD):
-        raise BuildFailed([refused])  # refused before it is watched, not again at every save
+    refuse_output_folders(root, (out_dir, BUILD))  # refused before it is watched, not again at every save
 
     def build_once() -> None:
         try:

@@ -39,6 +39,11 @@ def languages(root: Path) -> list[str]:
     return sorted(found, key=lambda lang: (lang != SOURCE_LANGUAGE, lang))
 
 
+def catalog_path(root: Path, lang: str) -> Path:
+    """The gettext catalog with a language's words for the templates (render/translation.py reads it)."""
+    return root / "locales" / lang / "LC_MESSAGES" / "messages.po"
+
+
 def chosen_languages(root: Path, lang: str) -> list[str]:
     """One language, or with "all" every language the project's content is written in."""
     return languages(root) if lang == ALL_LANGUAGES else [lang]

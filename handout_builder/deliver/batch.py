@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ..build.output import check_writable, write_atomic
+from ..build.output import COPIES, check_writable, refuse_output_folders, write_atomic
 from ..problems import BuildFailed, Problem, Problems
 from .mail import SmtpSettings, compose, send, write_draft
 from .patient import Request, check_request
@@ -384,11 +384,9 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
     """`batch` and `email`: check every row, render the good ones into `out_dir`, and email them (or write
     .eml drafts) when `send_email`. BuildFailed for a problem with the file, the output folder or the mail
     settings as a whole; a bad row only fails that row. `progress(done, total)` is called as rows finish."""
-    from ..build.output import COPIES, output_folder_problem
     from .mail import check_server, smtp_settings
 
-    if refused := output_folder_problem(root, out_dir, COPIES):
-        raise BuildFailed([refused])
+    refuse_output_folders(root, (out_dir, COPIES))
     plan = plan_batch(root, csv_path, brand_file, need_email=send_email, name_column=name_column,
                       allow_unencrypted=allow_unencrypted)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None

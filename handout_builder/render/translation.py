@@ -15,12 +15,9 @@ from pathlib import Path
 from babel.dates import format_date, format_skeleton
 from babel.support import NullTranslations, Translations
 
+from ..content.project import catalog_path
 from ..editions import SOURCE_LANGUAGE
 from ..problems import Problems
-
-
-def catalog_path(root: Path, lang: str) -> Path:
-    return root / "locales" / lang / "LC_MESSAGES" / "messages.po"
 
 
 def translations(root: Path, lang: str, problems: Problems) -> NullTranslations:

@@ -49,7 +49,7 @@ class Settings:
     brand_file: Path | None = None
     paper: str = DEFAULT_PAPER  # the clinic's paper: built and laid out in advance
     printer: str | None = None  # a CUPS queue; default: CUPS's default printer
-    secure: bool = False  # served over HTTPS (behind a TLS proxy): cookies are Secure
+    secure: bool = False  # served over HTTPS (--cert/--key, or behind a TLS proxy): cookies are Secure
     warm: bool = True
     processes: int | None = None
     smtp: dict = field(default_factory=dict)  # mail.smtp_settings options over the brand file's [smtp]

@@ -13,8 +13,10 @@ import logging
 import sys
 from pathlib import Path
 
-from ..problems import BuildFailed, Problems
+from ..build.output import BUILD, refuse_output_folders
+from ..problems import Problems
 from .app import Settings, close, create_app
+from .tls import IDLE_TIMEOUT_S
 
 LOOPBACK_NAMES = ("localhost",)
 
@@ -87,11 +89,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, behind_
     import waitress
 
     check_address(host, behind_proxy, cert, key)
-    from ..build.output import BUILD, output_folder_problem
-
     # The app builds into --out: refused at start, as `build --out` is, not at the first rebuild.
-    if refused := output_folder_problem(settings.root, settings.out_dir, BUILD):
-        raise BuildFailed([refused], "the app was not started")
+    refuse_output_folders(settings.root, (settings.out_dir, BUILD), action="the app was not started")
     front = None
     if cert is not None:
         from .tls import TlsFront, tls_context
@@ -109,7 +108,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, behind_
     application = OnlyThroughProxy(app, behind_proxy) if behind_proxy else front.only_relayed(app) if front else app
     log = logging.getLogger("handout_builder.web")
     log.info("project %s, data in %s, PDFs in %s", settings.root, settings.data_dir, settings.out_dir)
-    options = dict(threads=threads, ident="", channel_timeout=120)
+    options = dict(threads=threads, ident="", channel_timeout=IDLE_TIMEOUT_S)
     try:
         if front is None:
             waitress.serve(application, host=host, port=port, **options)

@@ -74,9 +74,7 @@ class TlsFront:
             if peer is None:
                 start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
                 return [b"Use the app's https:// address.\n"]
-            environ["REMOTE_ADDR"] = peer
-            environ["wsgi.url_scheme"] = "https"
-            environ["HTTPS"] = "on"
+            environ["REMOTE_ADDR"] = peer  # https itself: waitress's url_scheme (server.py)
             return app(environ, start_response)
         return serve
 
