@@ -585,8 +585,9 @@ def test_rows_go_out_in_runs_as_they_are_read_holding_a_bounded_number():
 
 
 def test_a_batch_gives_the_pool_a_few_runs_at_a_time(project, tmp_path, monkeypatch):
-    """The rows read ahead and the PDFs waiting to be written stay bounded however long the file: every
-    run was submitted at once, and every PDF kept to the end (10,000 rows took 1.3 GB)."""
+    """The runs submitted and not yet written stay bounded however long the file (every run was submitted
+    at once, and every PDF kept to the end: 10,000 rows took 1.3 GB); the rows read ahead are the runs()
+    test's."""
     import handout_builder.build.pool as pool
     from handout_builder.deliver import batch
 

@@ -301,28 +301,28 @@ def build_batch(plan: BatchPlan, out_dir: Path, jobs: int | None = None,
             first = next(work, None)
             if processes > 1 and first:
                 # The first row renders here: fonts and text shaping warm up once, before the workers
-                # fork (they inherit its handout's layout too); the rest of its run goes to the workers.
+                # fork (they inherit its standard handout's PDF too); the rest of its run goes to the workers.
                 finished(first[:1], personalizer.render_rows([first[0].request]))
                 first = first[1:]
             work = itertools.chain([first] if first else [], work)
             in_flight: dict = {}
-            rendered_by_workers = 0
+            rows_per_worker = 0.0
             for run in itertools.chain(work, [None]):
-                if run is not None and rendered_by_workers >= ROWS_PER_WORKER and processes > 1:
-                    drain = True  # fresh workers, forked again from this process, for the next rows
-                else:
-                    drain = run is None
-                # Hold at most RUNS_PER_PROCESS runs a process; after the last one, wait for them all.
-                while in_flight and (drain or len(in_flight) >= RUNS_PER_PROCESS * processes):
+                # Fresh workers, forked again from this process, once each has rendered its share.
+                recycle = run is not None and processes > 1 and rows_per_worker >= ROWS_PER_WORKER
+                # Hold at most RUNS_PER_PROCESS runs a process; before recycling and after the last run,
+                # wait for them all.
+                while in_flight and (run is None or recycle or len(in_flight) >= RUNS_PER_PROCESS * processes):
                     done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                     for future in done:
                         finished(in_flight.pop(future), future.result())
-                if run is not None:
-                    if drain:
-                        pool.close()
-                        rendered_by_workers = 0
-                    in_flight[pool.submit("render_rows", [row.request for row in run])] = run
-                    rendered_by_workers += len(run) / processes
+                if run is None:
+                    break
+                if recycle:
+                    pool.close()
+                    rows_per_worker = 0.0
+                in_flight[pool.submit("render_rows", [row.request for row in run])] = run
+                rows_per_worker += len(run) / processes
     finally:
         personalizer.close()  # forked workers shared its font folder; nothing is left in /tmp
     result.problems.sort(key=lambda p: (p.line or 0, p.message))
@@ -391,11 +391,7 @@ def run_batch(root: Path, csv_path: Path, out_dir: Path, *, jobs: int | None = N
                       allow_unencrypted=allow_unencrypted)
     settings = smtp_settings(plan.personalizer.library.clinic, **(smtp or {})) if send_email else None
     if settings and settings.host:
-        try:
-            check_server(settings)  # before any rendering: a wrong password is not found 10,000 rows later
-        except BuildFailed:
-            plan.personalizer.close()  # its font folder: no row will render
-            raise
+        check_server(settings)  # before any rendering: a wrong password is not found 10,000 rows later
     if plan.good:
         check_writable(out_dir)  # before the first row renders, not after
     done = 0

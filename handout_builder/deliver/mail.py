@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -103,7 +103,7 @@ def check_server(settings: SmtpSettings) -> None:
     problems.raise_if_any("nothing was built or sent")
 
 
-def send(settings: SmtpSettings, messages: list[tuple[int, EmailMessage]], where: str,
+def send(settings: SmtpSettings, messages: Iterable[tuple[int, EmailMessage]], where: str,
          problems: Problems) -> list[int]:
     """Send every message in one SMTP session (STARTTLS first when asked, then login if a user is set).
     Returns the rows sent; a refused message is a problem of its row, a refused session of the run.
@@ -138,12 +138,17 @@ def _session(settings: SmtpSettings, problems: Problems) -> Iterator[smtplib.SMT
                        f"SMTP password of {settings.user}", code="smtp")
         raise _NoSession
     server_name = f"{settings.host}:{settings.port}"
+
+    def unsupported(message: str) -> None:  # the server lacks what the settings need (STARTTLS, AUTH)
+        problems.about(MAIL_SERVER, message, code="smtp")
+        raise _NoSession
+
     try:
         with smtplib.SMTP(settings.host, settings.port, timeout=30) as server:
             server.ehlo_or_helo_if_needed()
             if settings.starttls:
                 if not server.has_extn("starttls"):
-                    raise _Unsupported(
+                    unsupported(
                         f"{server_name} does not offer STARTTLS, so the mail and the login would travel "
                         "unencrypted: ask whoever runs the server to turn STARTTLS on, or use the clinic's "
                         "server that has it; only for a server on this computer, turn encryption off with "
@@ -153,16 +158,13 @@ def _session(settings: SmtpSettings, problems: Problems) -> Iterator[smtplib.SMT
                 server.ehlo()  # what the server offers once encrypted
             if settings.user:
                 if not server.has_extn("auth"):
-                    raise _Unsupported(
+                    unsupported(
                         f"{server_name} does not accept a login (it offers no SMTP AUTH"
                         + (" after STARTTLS" if settings.starttls else "") + f"), so it cannot check "
                         f"{settings.user}'s password: remove the user (--smtp-user or [smtp] user) if the server "
                         "needs no login, or check the host and port")
                 server.login(settings.user, password)
             yield server
-    except _Unsupported as unsupported:
-        problems.about(MAIL_SERVER, str(unsupported), code="smtp")
-        raise _NoSession from None
     except ssl.SSLCertVerificationError as error:
         problems.about(MAIL_SERVER, f"the certificate of {settings.host} could not be verified "
                        f"({error.verify_message}); if the clinic's server has its own certificate, give it "
@@ -178,9 +180,6 @@ def _session(settings: SmtpSettings, problems: Problems) -> Iterator[smtplib.SMT
                        code="smtp")
         raise _NoSession from None
 
-
-class _Unsupported(Exception):
-    """The server lacks what the settings need (STARTTLS, AUTH); the message says which."""
 
 
 def _domain(address: str, website: str) -> str:

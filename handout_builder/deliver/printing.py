@@ -214,12 +214,10 @@ def pdf_for_printing(root: Path, slug: str, edition: Edition, brand_file: Path |
     PDF, and the file's own hash), and a current PDF is left as it is without rendering anything.
     """
     out_dir = out_dir or root / "out"
-    if slug == LEAFLET:  # the leaflet is a variant of the build, not a slug
-        build(root, [], langs=[edition.lang], paper=edition.paper, variants=[edition.variant.adding(LEAFLET)],
-              brand_file=brand_file, out_dir=out_dir, log=log)
-    else:
-        build(root, [slug], langs=[edition.lang], paper=edition.paper, variants=[edition.variant],
-              brand_file=brand_file, out_dir=out_dir, log=log)
+    # The leaflet is a variant of the build, not a slug.
+    slugs, variant = ([], edition.variant.adding(LEAFLET)) if slug == LEAFLET else ([slug], edition.variant)
+    build(root, slugs, langs=[edition.lang], paper=edition.paper, variants=[variant], brand_file=brand_file,
+          out_dir=out_dir, log=log)
     return out_dir / edition.path(slug)
 
 

@@ -1,4 +1,4 @@
-"""PDF stage: encryption of a finished PDF (AES-256) for a patient's copy, on a copy of its bytes."""
+"""PDF stage: a finished PDF saved as bytes, encrypted (AES-256) for a patient's copy when it has a password."""
 
 from __future__ import annotations
 
@@ -6,16 +6,9 @@ import io
 import secrets
 
 
-def encrypt(data: bytes, password: str) -> bytes:
-    """AES-256 (R6), with printing at full quality and text extraction (screen readers) still allowed."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        return save(pdf, password)
-
-
 def save(pdf, password: str | None) -> bytes:
-    """An open pikepdf PDF as bytes, encrypted with `password` (AES-256, R6) if one is given.
+    """An open pikepdf PDF as bytes, encrypted with `password` (AES-256, R6) if one is given: printing at
+    full quality and text extraction (screen readers) still allowed.
 
     qpdf (pikepdf) rewrites the file in C++: about 0.05 s for a 6-page handout, where pypdf's clone and
     write took 0.4 to 0.8 s, more than the personalised copy's own rendering.

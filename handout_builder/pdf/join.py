@@ -30,6 +30,8 @@ from io import BytesIO
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
 
+from .encryption import save
+
 MARKED_CONTENT = {"BDC", "BMC", "EMC", "MP", "DP"}
 TEXT_OPERATORS = "q Q Tf Tj TJ ' \""  # what says which glyphs of which font a content stream shows
 REFERENCE = re.compile(rb"\b\d+ \d+ R\b")
@@ -93,13 +95,9 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
         for name, dest in _named_destinations(pdf):
             if str(name) in anchors:
                 destinations[str(name)] = Array([out.pages[start + index[dest[0].objgen]].obj, *list(dest)[1:]])
-        outlines = pdf.Root.get("/Outlines")
-        if outlines is not None and "/First" in outlines:
-            item = outlines.First
-            while item is not None:
-                bookmarks.append(out.copy_foreign(item))
-                item = item.get("/Next")
-            count += int(outlines.get("/Count", 0))
+        items, shown = _bookmarks(out, pdf)
+        bookmarks += items
+        count += shown
 
     tree.ParentTree = out.make_indirect(Dictionary(Nums=Array([x for key, value in enumerate(parent_tree)
                                                                for x in (key, value)])))
@@ -115,9 +113,7 @@ def join(parts: list[tuple[frozenset[str], Pdf]], labels: Pdf, labelled: list[bo
     catalog.Metadata = out.copy_foreign(first.Root.Metadata)
     if "/OutputIntents" in first.Root:
         catalog.OutputIntents = out.copy_foreign(first.make_indirect(first.Root.OutputIntents))
-    catalog.Names = Dictionary(Dests=Dictionary(Names=Array(
-        [x for name in sorted(destinations, key=lambda n: n.encode("utf-8"))
-         for x in (String(name), destinations[name])])))
+    catalog.Names = _names(destinations)
     if bookmarks:
         catalog.Outlines = _chain(out, bookmarks, count)
     info = {key: value for key, value in first.docinfo.items()}
@@ -157,8 +153,6 @@ def sheet_in_front(sheet: bytes, document: bytes, password: str | None = None) -
       copy's metadata is the handout's, and no patient data gets into it).
     Fonts are not merged: the sheet keeps its own small subsets.
     """
-    from .encryption import save
-
     with Pdf.open(BytesIO(document)) as out, Pdf.open(BytesIO(sheet)) as front:
         root, tree = front.Root.StructTreeRoot, out.Root.StructTreeRoot
         top = next((kid for kid in (tree.K if isinstance(tree.K, Array) else [tree.K])
@@ -200,21 +194,31 @@ def sheet_in_front(sheet: bytes, document: bytes, password: str | None = None) -
             destinations = {str(name): dest for name, dest in _named_destinations(out)}
             for name, dest in own:
                 destinations[str(name)] = Array([out.pages[index[dest[0].objgen]].obj, *list(dest)[1:]])
-            out.Root.Names = Dictionary(Dests=Dictionary(Names=Array(
-                [x for name in sorted(destinations, key=lambda n: n.encode("utf-8"))
-                 for x in (String(name), destinations[name])])))
-        bookmarks, count = [], 0
-        for pdf in (front, out):
-            outlines = pdf.Root.get("/Outlines")
-            if outlines is not None and "/First" in outlines:
-                item = outlines.First
-                while item is not None:
-                    bookmarks.append(out.copy_foreign(item) if pdf is front else item)
-                    item = item.get("/Next")
-                count += int(outlines.get("/Count", 0))
+            out.Root.Names = _names(destinations)
+        (sheet_items, sheet_count), (items, count) = _bookmarks(out, front), _bookmarks(out, out)
+        bookmarks, count = sheet_items + items, sheet_count + count
         if bookmarks:
             out.Root.Outlines = _chain(out, bookmarks, count)
         return save(out, password)
+
+
+def _bookmarks(out: Pdf, pdf: Pdf) -> tuple[list[Dictionary], int]:
+    """The top-level outline items of `pdf` (copied into `out` unless they are its own) and its /Count."""
+    outlines = pdf.Root.get("/Outlines")
+    if outlines is None or "/First" not in outlines:
+        return [], 0
+    items, item = [], outlines.First
+    while item is not None:
+        items.append(item if pdf is out else out.copy_foreign(item))
+        item = item.get("/Next")
+    return items, int(outlines.get("/Count", 0))
+
+
+def _names(destinations: dict[str, Array]) -> Dictionary:
+    """The catalog's /Names with the named destinations, sorted by their bytes as a name tree must be."""
+    return Dictionary(Dests=Dictionary(Names=Array(
+        [x for name in sorted(destinations, key=lambda n: n.encode("utf-8"))
+         for x in (String(name), destinations[name])])))
 
 
 def _named_destinations(pdf: Pdf) -> list[tuple[String, Array]]:
