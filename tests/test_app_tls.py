@@ -79,6 +79,15 @@ def test_a_certificate_without_its_key_or_a_bad_one_is_refused_by_option(tmp_pat
     other_key = self_signed(tmp_path, "other")[1]
     result = run("serve", "--cert", str(cert), "--key", str(other_key), *data, project=project)
     assert result.exit_code == 1 and "--cert: error: the certificate and key could not be used together" in result.output
+    # A passphrase-protected key is refused with the same message, without asking for the passphrase.
+    from cryptography.hazmat.primitives import serialization
+
+    private = serialization.load_pem_private_key(key.read_bytes(), password=None)
+    locked = tmp_path / "locked-key.pem"
+    locked.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                             serialization.BestAvailableEncryption(b"secret")))
+    result = run("serve", "--cert", str(cert), "--key", str(locked), *data, project=project)
+    assert result.exit_code == 1 and "--cert: error: the certificate and key could not be used together" in result.output
     result = run("serve", "--host", "0.0.0.0", "--cert", str(cert), "--key", str(key), "--behind-proxy",
                  "127.0.0.1", *data, project=project)
     assert result.exit_code == 1 and "the TLS ends either here (--cert/--key) or at the proxy" in result.output

@@ -35,9 +35,11 @@ def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
             problems.about(option, f"{path} is not a file", code="tls")
     problems.raise_if_any("the app was not started")
     try:
-        context.load_cert_chain(str(cert), str(key))
-    except ssl.SSLError as error:
-        problems.about("--cert", f"the certificate and key could not be used together ({error.reason or error}): "
+        # An empty passphrase for an encrypted key: a message now, not OpenSSL's prompt on the terminal.
+        context.load_cert_chain(str(cert), str(key), password=lambda: b"")
+    except (ssl.SSLError, OSError) as error:  # OSError: a file this user may not read
+        reason = getattr(error, "reason", None) or error.strerror or error
+        problems.about("--cert", f"the certificate and key could not be used together ({reason}): "
                        "give the PEM certificate chain and its unencrypted private key", code="tls")
     problems.raise_if_any("the app was not started")
     return context
